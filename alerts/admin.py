@@ -1,0 +1,66 @@
+from django.contrib import admin
+
+from .models import CustomRole, Identity, Membership, PolicyAttachment, Region, TenantRoleGrant, Workspace
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_zh", "position"]
+    search_fields = ["code", "name", "name_zh"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["principal"]
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "display_name", "account", "region"]
+    list_filter = ["account", "region", "account__site"]
+    search_fields = ["name", "display_name", "account__name"]
+    list_select_related = ["account", "region"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["principal", "workspace", "added_at"]
+    list_filter = ["workspace", "workspace__account", "principal__kind"]
+    search_fields = ["principal__name", "principal__display_name", "workspace__name"]
+    autocomplete_fields = ["principal", "workspace"]
+    list_select_related = ["principal", "workspace"]
+
+
+@admin.register(PolicyAttachment)
+class PolicyAttachmentAdmin(admin.ModelAdmin):
+    list_display = ["policy_name", "principal"]
+    list_filter = ["policy_name", "principal__account"]
+    search_fields = ["policy_name", "principal__name"]
+    autocomplete_fields = ["principal"]
+
+
+@admin.register(TenantRoleGrant)
+class TenantRoleGrantAdmin(admin.ModelAdmin):
+    list_display = ["role", "principal"]
+    list_filter = ["role", "principal__account"]
+    search_fields = ["principal__name"]
+    autocomplete_fields = ["principal"]
+
+
+@admin.register(CustomRole)
+class CustomRoleAdmin(admin.ModelAdmin):
+    list_display = ["name", "account", "can_view_alert_resources", "can_set_alert_limits", "can_view_contacts"]
+    list_filter = ["account", "can_view_alert_resources", "can_set_alert_limits", "can_view_contacts"]
+    search_fields = ["name"]
+    autocomplete_fields = ["principals"]
+
+
+@admin.register(Identity)
+class IdentityAdmin(admin.ModelAdmin):
+    list_display = ["user", "account", "principal"]
+    list_filter = ["account"]
+    search_fields = ["user__username", "principal__name"]
+    autocomplete_fields = ["user", "principal"]
+    list_select_related = ["user", "account", "principal"]

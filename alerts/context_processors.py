@@ -1,0 +1,8 @@
+from .regions import current_region, region_choices
+
+
+def console(request):
+    """What the top bar needs on every page: the regions and the one chosen (T1)."""
+    if not hasattr(request, "session"):
+        return {}
+    return {"regions": region_choices(), "current_region": current_region(request)}

@@ -1,0 +1,146 @@
+"""The demo data: two accounts, three workspaces, principals with every kind of grant, and the
+demo sign-ins documented in the README (a public contract: tests and docs rely on these names)."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from contacts.models import Account, Principal
+
+from .models import FULL_ACCESS_POLICY, CustomRole, Identity, Membership, PolicyAttachment, Region, TenantRoleGrant, Workspace
+
+REGIONS = [
+    ("cn-hangzhou", "China (Hangzhou)", "华东1（杭州）"),
+    ("cn-shanghai", "China (Shanghai)", "华东2（上海）"),
+    ("ap-southeast-1", "Singapore", "新加坡"),
+    ("eu-central-1", "Germany (Frankfurt)", "德国（法兰克福）"),
+]
+
+# (login name, display name, workspaces, grants)
+INTL_USERS = [
+    ("dw-admin", "DataWorks Admin", ["demo_workspace", "analytics_sg"], {"policy"}),
+    ("tenant-admin", "Tenant Admin", ["demo_workspace"], {"tenant_admin"}),
+    ("security-admin", "Security Admin", ["demo_workspace"], {"security_admin"}),
+    ("alert-admin", "Alert Admin", ["demo_workspace"], {"AlertManager"}),
+    ("contacts-viewer", "Contacts Viewer", ["demo_workspace"], {"ContactsViewer"}),
+    ("developer", "Developer", ["demo_workspace"], set()),
+    ("outsider", "Outsider", ["analytics_sg"], {"policy"}),
+    ("alice", "Alice Wang", ["demo_workspace"], set()),
+    ("bob", "Bob Chan", ["demo_workspace"], set()),
+    ("carol", "Carol Smith", ["demo_workspace", "analytics_sg"], set()),
+    ("dave", "Dave Miller", ["demo_workspace"], set()),
+]
+INTL_ROLES = [
+    ("OnCallBackup", ["demo_workspace"]),
+    ("DataOpsRole", ["demo_workspace", "analytics_sg"]),
+]
+CN_USERS = [
+    ("cn-dev", "开发者", ["cn_workspace"], set()),
+    ("cn-ops", "运维值班", ["cn_workspace"], {"policy"}),
+]
+
+# sign-in username -> (account key, principal login name or None for the owner)
+SIGN_INS = {
+    "owner": ("intl", None),
+    "dw-admin": ("intl", "dw-admin"),
+    "tenant-admin": ("intl", "tenant-admin"),
+    "security-admin": ("intl", "security-admin"),
+    "alert-admin": ("intl", "alert-admin"),
+    "contacts-viewer": ("intl", "contacts-viewer"),
+    "developer": ("intl", "developer"),
+    "outsider": ("intl", "outsider"),
+    "cn-owner": ("cn", None),
+}
+SUPPORT_SIGN_IN = "support"
+
+
+@transaction.atomic
+def demo_load(*, password=None):
+    """Create or refresh the demo data; running it again changes nothing but passwords."""
+    password = password if password is not None else settings.DEMO_PASSWORD
+    regions = {}
+    for position, (code, name, name_zh) in enumerate(REGIONS):
+        regions[code], _ = Region.objects.update_or_create(
+            code=code, defaults={"name": name, "name_zh": name_zh, "position": position}
+        )
+
+    accounts = {
+        "intl": Account.objects.update_or_create(
+            uid="5123456789012345",
+            defaults={
+                "name": "demo-intl", "site": Account.Site.INTERNATIONAL,
+                "basic_recipient_name": "Billing Desk", "basic_recipient_email": "billing@example.com",
+                "basic_recipient_phone": "+6591234567",
+            },
+        )[0],
+        "cn": Account.objects.update_or_create(
+            uid="1234567890123456",
+            defaults={
+                "name": "demo-cn", "site": Account.Site.CHINA,
+                "basic_recipient_name": "财务联系人", "basic_recipient_email": "finance@example.cn",
+                "basic_recipient_phone": "+8613800138000",
+            },
+        )[0],
+    }
+    workspaces = {}
+    for key, name, region in [
+        ("intl", "demo_workspace", "cn-hangzhou"),
+        ("intl", "analytics_sg", "ap-southeast-1"),
+        ("cn", "cn_workspace", "cn-hangzhou"),
+    ]:
+        workspaces[name], _ = Workspace.objects.update_or_create(
+            account=accounts[key], name=name, defaults={"region": regions[region]}
+        )
+
+    custom_roles = {
+        "AlertManager": CustomRole.objects.update_or_create(
+            account=accounts["intl"], name="AlertManager",
+            defaults={"can_view_alert_resources": True, "can_set_alert_limits": True, "can_view_contacts": True},
+        )[0],
+        "ContactsViewer": CustomRole.objects.update_or_create(
+            account=accounts["intl"], name="ContactsViewer",
+            defaults={"can_view_alert_resources": False, "can_set_alert_limits": False, "can_view_contacts": True},
+        )[0],
+    }
+
+    principals = {}
+
+    def add(account_key, kind, name, display_name, workspace_names, grants=()):
+        principal, _ = Principal.objects.update_or_create(
+            account=accounts[account_key], kind=kind, name=name, defaults={"display_name": display_name}
+        )
+        for workspace_name in workspace_names:
+            Membership.objects.get_or_create(workspace=workspaces[workspace_name], principal=principal)
+        for grant in grants:
+            if grant == "policy":
+                PolicyAttachment.objects.get_or_create(principal=principal, policy_name=FULL_ACCESS_POLICY)
+            elif grant in TenantRoleGrant.Role.values:
+                TenantRoleGrant.objects.get_or_create(principal=principal, role=grant)
+            else:
+                custom_roles[grant].principals.add(principal)
+        principals[(account_key, name)] = principal
+
+    for name, display, names, grants in INTL_USERS:
+        add("intl", Principal.Kind.USER, name, display, names, grants)
+    for name, names in INTL_ROLES:
+        add("intl", Principal.Kind.ROLE, name, "", names)
+    for name, display, names, grants in CN_USERS:
+        add("cn", Principal.Kind.USER, name, display, names, grants)
+
+    User = get_user_model()
+    for username, (account_key, principal_name) in SIGN_INS.items():
+        user, _ = User.objects.get_or_create(username=username)
+        user.set_password(password)
+        user.save()
+        Identity.objects.update_or_create(
+            user=user,
+            defaults={
+                "account": accounts[account_key],
+                "principal": principals[(account_key, principal_name)] if principal_name else None,
+            },
+        )
+    support, _ = User.objects.get_or_create(username=SUPPORT_SIGN_IN)
+    support.is_staff = support.is_superuser = True
+    support.set_password(password)
+    support.save()
+    return {"accounts": accounts, "workspaces": workspaces, "principals": principals}

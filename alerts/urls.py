@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("management-center/", views.management_center, name="management_center"),
+    path("management-center/go/", views.go_to_workspace, name="go_to_workspace"),
+    path("region/", views.choose_region, name="choose_region"),
+]

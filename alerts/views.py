@@ -1,0 +1,58 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .access import GRANTING_ROLES, identity_of, workspaces_visible_to
+from .regions import current_region, region_choose
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("alerts:management_center")
+    return redirect("login")
+
+
+@login_required
+def management_center(request):
+    """Management Center entry (T1): choose a workspace of the current region, then go."""
+    identity = identity_of(request.user)
+    region = current_region(request)
+    workspaces = workspaces_visible_to(identity)
+    in_region = [w for w in workspaces if region and w.region_id == region.pk]
+    elsewhere = [w for w in workspaces if not region or w.region_id != region.pk]
+    return render(
+        request,
+        "alerts/management_center.html",
+        {"identity": identity, "workspaces": in_region, "other_regions": elsewhere},
+    )
+
+
+@login_required
+def go_to_workspace(request):
+    """The Go to Management Center button: a GET form, so it works without JavaScript."""
+    raw = request.GET.get("workspace", "")
+    if not raw.isdigit():
+        messages.error(request, _("Choose a workspace from the list first."))
+        return redirect("alerts:management_center")
+    # The gate decides on the next page; an id the identity may not see gets the same 403 there.
+    return redirect("contacts:ram_users", workspace_id=int(raw))
+
+
+@require_POST
+def choose_region(request):
+    code = request.POST.get("region", "")
+    if not region_choose(request=request, code=code):
+        messages.error(request, _("That region does not exist."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = reverse("alerts:management_center")
+    return redirect(target)
+
+
+def permission_denied(request, exception=None):
+    """Every 403, wherever it is raised, names the roles that would grant access (A4)."""
+    return render(request, "403.html", {"granting_roles": GRANTING_ROLES}, status=403)

@@ -1,0 +1,21 @@
+"""A Django mail backend that writes to the outbox instead of sending (the local default)."""
+
+from django.core.mail.backends.base import BaseEmailBackend
+
+from .outbox import outbox_append
+
+LANGUAGE_HEADER = "Content-Language"
+KIND_HEADER = "X-Alert-Kind"
+
+
+class OutboxEmailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        for message in email_messages:
+            headers = message.extra_headers
+            for recipient in message.recipients():
+                outbox_append(
+                    channel="email", to=recipient, language=headers.get(LANGUAGE_HEADER, "en"),
+                    subject=str(message.subject), body=str(message.body),
+                    kind=headers.get(KIND_HEADER, "alert"),
+                )
+        return len(email_messages)

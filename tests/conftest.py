@@ -1,0 +1,30 @@
+import pytest
+
+from alerts.demo import demo_load
+
+DEMO_PASSWORD = "demo"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The real hasher costs ~0.3 s per password on purpose; tests set many.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data of `load_demo_data`: the public sign-ins, accounts and workspaces."""
+    return demo_load(password=DEMO_PASSWORD)
+
+
+@pytest.fixture
+def sign_in(client, django_user_model):
+    """Sign the test client in as a demo sign-in (or stay anonymous for None)."""
+
+    def _sign_in(username):
+        client.logout()
+        if username is not None:
+            client.force_login(django_user_model.objects.get(username=username))
+        return client
+
+    return _sign_in
