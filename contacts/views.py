@@ -28,5 +28,5 @@ class ContactListView(WorkspaceAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         principals, query = self.principals()
         page = Paginator(principals, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        context.update(page=page, query=query, kind=self.kind, Kind=Principal.Kind)
+        context.update(page=page, query=query, kind=self.kind, Kind=Principal.Kind, nav="contacts")
         return context

@@ -1,0 +1,49 @@
+# Alert Contacts: `make run` starts the console with demo data, `make test` runs every test.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+# The first interpreter that is Python 3.12 or newer (Django 6.1's minimum). In this repository
+# pyenv picks 3.13.0 for `python3` through .python-version.
+PYTHON ?= $(shell for p in python3 python3.13 python3.12; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && echo $$p && break; done)
+
+.PHONY: run test install prepare messages lint bench clean
+
+$(VENV)/.installed: requirements.txt
+	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (found: $$(python3 --version 2>&1))." >&2; exit 1; fi
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then rm -rf $(VENV); fi
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	$(PY) manage.py compilemessages --ignore='.venv/*' --ignore='var/*' -v0
+
+prepare: install messages
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_demo_data
+
+run: prepare
+	@echo ""
+	@echo "  Alert Contacts is running at http://127.0.0.1:$(PORT)/"
+	@echo "  Sign in with password '$${DEMO_PASSWORD:-demo}' as one of:"
+	@echo "    owner, dw-admin, tenant-admin, security-admin, alert-admin, contacts-viewer,"
+	@echo "    developer, outsider, cn-owner; support (Django admin at /admin/)"
+	@echo "  Ctrl-C stops the web server and the task worker."
+	@echo ""
+	@trap 'kill 0' INT TERM; \
+	$(PY) manage.py db_worker --queue-name default & \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT) & \
+	wait
+
+test: install messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) var test-artifacts
