@@ -2,7 +2,10 @@ from .regions import current_region, region_choices
 
 
 def console(request):
-    """What the top bar needs on every page: the regions and the one chosen (T1)."""
+    """What the top bar needs on every page: the regions and the one chosen (T1), and whether the
+    Outbox page exists (only while an outbox backend is configured)."""
+    from contacts.views import outbox_active
+
     if not hasattr(request, "session"):
         return {}
-    return {"regions": region_choices(), "current_region": current_region(request)}
+    return {"regions": region_choices(), "current_region": current_region(request), "outbox_active": outbox_active()}

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from contacts.models import Account, Principal
 
@@ -49,8 +50,14 @@ class Workspace(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="workspaces", verbose_name=_("region"))
     name = models.CharField(_("name"), max_length=64)
     display_name = models.CharField(_("display name"), max_length=128, blank=True)
+    # C11: receives an alert when the primary contact's details are wrong; a member of the workspace.
+    alternate_contact = models.ForeignKey(
+        Principal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("alternate alert contact"),
+    )
 
     objects = WorkspaceQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("workspace")

@@ -1,4 +1,6 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.views import View
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -6,7 +8,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .access import GRANTING_ROLES, identity_of, workspaces_visible_to
+from .access import GRANTING_ROLES, Perm, WorkspaceAccessMixin, identity_of, workspaces_visible_to
+from .services import workspace_alternate_contact_set
 from .regions import current_region, region_choose
 
 
@@ -56,3 +59,22 @@ def choose_region(request):
 def permission_denied(request, exception=None):
     """Every 403, wherever it is raised, names the roles that would grant access (A4)."""
     return render(request, "403.html", {"granting_roles": GRANTING_ROLES}, status=403)
+
+
+class AlternateContactView(WorkspaceAccessMixin, View):
+    """Choose the workspace's alternate alert contact among its members (C11)."""
+
+    required_permission = Perm.MANAGE_CONTACTS
+    http_method_names = ["post"]
+
+    def post(self, request, workspace_id):
+        raw = request.POST.get("principal", "")
+        try:
+            workspace_alternate_contact_set(
+                workspace=self.workspace, principal_id=int(raw) if raw else None, by=request.user
+            )
+        except (ValueError, ValidationError):
+            messages.error(request, _("Choose a RAM user or RAM role that is a member of this workspace."))
+        else:
+            messages.success(request, _("Alternate alert contact saved."))
+        return redirect("contacts:ram_users", workspace_id=self.workspace.pk)

@@ -151,6 +151,16 @@ if env.str("SMTP_HOST", default=""):
             "timeout": env.float("SMTP_TIMEOUT", default=10.0),
         },
     }
+# Text messages go through a backend of the same shape as mail backends (contacts.sms).
+SMS_BACKEND = env.str("SMS_BACKEND", default="contacts.sms.OutboxSmsBackend")
+
+# Activation links (C8, C10).
+ACTIVATION_LINK_TTL_SECONDS = env.int("ACTIVATION_LINK_TTL_SECONDS", default=86400)
+ACTIVATION_RESEND_LIMIT = env.int("ACTIVATION_RESEND_LIMIT", default=3)
+ACTIVATION_RESEND_WINDOW_SECONDS = env.int("ACTIVATION_RESEND_WINDOW_SECONDS", default=600)
+# Absolute links in messages start with this (the address people reach the console at).
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
+
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Alert Contacts <alerts@localhost>")
 
 # Background work runs through django.tasks on the django-tasks-db database backend; the worker is

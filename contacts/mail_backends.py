@@ -6,6 +6,7 @@ from .outbox import outbox_append
 
 LANGUAGE_HEADER = "Content-Language"
 KIND_HEADER = "X-Alert-Kind"
+ACCOUNT_HEADER = "X-Account"
 
 
 class OutboxEmailBackend(BaseEmailBackend):
@@ -16,6 +17,6 @@ class OutboxEmailBackend(BaseEmailBackend):
                 outbox_append(
                     channel="email", to=recipient, language=headers.get(LANGUAGE_HEADER, "en"),
                     subject=str(message.subject), body=str(message.body),
-                    kind=headers.get(KIND_HEADER, "alert"),
+                    kind=headers.get(KIND_HEADER, "alert"), account=headers.get(ACCOUNT_HEADER, ""),
                 )
         return len(email_messages)

@@ -1,7 +1,10 @@
 """Accounts and their principals (RAM users and RAM roles), the people alerts are for."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
 
 
 class Account(models.Model):
@@ -35,8 +38,16 @@ class Account(models.Model):
         return self.site == self.Site.CHINA
 
 
+class Language(models.TextChoices):
+    """Alerting language of a contact (C3); Auto follows the account's registration site (C6)."""
+
+    AUTO = "auto", _("Auto")
+    CHINESE = "zh-hans", _("Chinese")
+    ENGLISH = "en", _("English")
+
+
 class Principal(models.Model):
-    """A RAM user or RAM role of one account."""
+    """A RAM user or RAM role of one account, with its contact profile."""
 
     class Kind(models.TextChoices):
         USER = "user", _("RAM user")
@@ -47,6 +58,14 @@ class Principal(models.Model):
     # The login name of a RAM user, or the role name of a RAM role.
     name = models.CharField(_("name"), max_length=128)
     display_name = models.CharField(_("display name"), max_length=128, blank=True)
+    # The contact profile. Values are validated by the services (phones.phone_parse, C4/C5);
+    # the status of each method is on ContactMethod.
+    phone = PhoneNumberField(_("mobile phone number"), blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    language = models.CharField(_("alerting language"), max_length=10, choices=Language.choices, default=Language.AUTO)
+    last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["last_synced_at"])
 
     class Meta:
         verbose_name = _("principal")
@@ -62,3 +81,84 @@ class Principal(models.Model):
     @property
     def label(self):
         return self.display_name or self.name
+
+
+class ContactMethod(models.Model):
+    """One channel address of a principal (its phone number or its email address) and whether its
+    owner has activated it (C7–C10). The address itself lives on the principal."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Mobile phone number")
+        EMAIL = "email", _("Email address")
+
+    class Status(models.TextChoices):
+        WAITING_FOR_ACTIVATION = "waiting", _("Waiting for Activation")
+        ACTIVATED = "activated", _("Activated")
+
+    principal = models.ForeignKey(Principal, on_delete=models.CASCADE, related_name="contact_methods", verbose_name=_("principal"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING_FOR_ACTIVATION)
+    # When the newest activation link was sent: the link's clock starts here, and a newer send
+    # moves it, which makes every older link invalid (C8).
+    link_sent_at = models.DateTimeField(_("activation link sent"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contact method")
+        verbose_name_plural = _("contact methods")
+        constraints = [models.UniqueConstraint(fields=["principal", "channel"], name="contact_method_one_per_channel")]
+
+    def __str__(self):
+        return f"{self.principal} {self.get_channel_display()}: {self.value}"
+
+    @property
+    def value(self):
+        """The address this method stands for, in its stored form (E.164 or lower-case domain)."""
+        raw = self.principal.phone if self.channel == self.Channel.PHONE else self.principal.email
+        return str(raw) if raw else ""
+
+    @property
+    def is_activated(self):
+        return self.status == self.Status.ACTIVATED
+
+
+class ActivationMessage(models.Model):
+    """One activation message sent for a method: the log the resend limit counts (C10)."""
+
+    method = models.ForeignKey(ContactMethod, on_delete=models.CASCADE, related_name="activation_messages", verbose_name=_("contact method"))
+    sent_at = models.DateTimeField(_("sent at"), db_index=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("sent by"))
+
+    class Meta:
+        verbose_name = _("activation message")
+        verbose_name_plural = _("activation messages")
+        ordering = ["-sent_at"]
+
+
+class RamDirectoryEntry(models.Model):
+    """What the account's RAM directory says about a principal (C12): loaded by
+    `import_ram_directory` or edited by support staff, applied to the contact at its next sign-in."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="directory", verbose_name=_("account"))
+    kind = models.CharField(_("type"), max_length=10, choices=Principal.Kind.choices)
+    name = models.CharField(_("name"), max_length=128)
+    display_name = models.CharField(_("display name"), max_length=128, blank=True)
+    # As RAM gives them (e.g. "86-13912345678"); validated when applied.
+    phone = models.CharField(_("mobile phone number"), max_length=40, blank=True)
+    email = models.CharField(_("email address"), max_length=254, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The directory values last applied to the contact: only a value that differs from these has
+    # changed outside the console, so a sign-in never undoes an administrator's edit.
+    applied_phone = models.CharField(_("phone last applied"), max_length=40, null=True, blank=True, editable=False)
+    applied_email = models.CharField(_("email last applied"), max_length=254, null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("RAM directory entry")
+        verbose_name_plural = _("RAM directory")
+        ordering = ["account", "kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["account", "kind", "name"], name="directory_unique_name")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.name}"

@@ -22,4 +22,16 @@ urlpatterns = [
         views.ContactListView.as_view(kind=Principal.Kind.ROLE),
         name="ram_roles",
     ),
+    path(
+        "workspaces/<int:workspace_id>/alert-contacts/<int:principal_id>/edit/",
+        views.ContactEditView.as_view(),
+        name="edit",
+    ),
+    path(
+        "workspaces/<int:workspace_id>/alert-contacts/methods/<int:method_id>/resend/",
+        views.ResendActivationView.as_view(),
+        name="resend",
+    ),
+    path("activate/<str:uidb64>/<str:token>/", views.ActivateView.as_view(), name="activate"),
+    path("outbox/", views.OutboxView.as_view(), name="outbox"),
 ]

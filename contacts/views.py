@@ -1,32 +1,191 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.views.generic import TemplateView
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.generic import FormView, TemplateView
 
-from alerts.access import WorkspaceAccessMixin
-from .models import Principal
+from alerts.access import Perm, WorkspaceAccessMixin, identity_of
+
+from .activation import activation_confirm
+from .forms import ContactForm
+from .models import ContactMethod, Principal
+from .outbox import outbox_read
+from .phones import email_mask, phone_mask
+from .services import AlreadyActivated, ResendLimited, activation_resend, contact_update
+from .tokens import LinkState, activation_token_generator, method_for_uid
 
 PAGE_SIZE = 50
 
 
+def contacts_of(workspace):
+    """Principals shown on Alert Contacts: every principal of the workspace's account that has been
+    added to a workspace (C1). Narrowed to the account, so ids of other accounts never resolve."""
+    return Principal.objects.filter(account_id=workspace.account_id, memberships__isnull=False).distinct()
+
+
+def tab_url_name(kind):
+    return "contacts:ram_users" if kind == Principal.Kind.USER else "contacts:ram_roles"
+
+
 class ContactListView(WorkspaceAccessMixin, TemplateView):
-    """The RAM User and RAM Role tabs of Alert Contacts (C1, C2)."""
+    """The RAM User and RAM Role tabs of Alert Contacts (C1, C2, C11)."""
 
     template_name = "contacts/alert_contacts.html"
     kind = Principal.Kind.USER
 
-    def principals(self):
-        # C1: every principal of the account that has been added to a workspace.
-        qs = Principal.objects.filter(
-            account_id=self.workspace.account_id, kind=self.kind, memberships__isnull=False
-        ).distinct()
-        query = self.request.GET.get("q", "").strip()
+    def get_queryset(self, query):
+        qs = contacts_of(self.workspace).filter(kind=self.kind)
         if query:
-            qs = qs.filter(Q(name__icontains=query) | Q(display_name__icontains=query))
-        return qs.order_by("name"), query
+            qs = qs.filter(
+                Q(name__icontains=query) | Q(display_name__icontains=query)
+                | Q(phone__icontains=query.replace(" ", "")) | Q(email__icontains=query)
+            )
+        return qs.order_by("name").prefetch_related(Prefetch("contact_methods", to_attr="methods"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        principals, query = self.principals()
-        page = Paginator(principals, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        context.update(page=page, query=query, kind=self.kind, Kind=Principal.Kind, nav="contacts")
+        query = self.request.GET.get("q", "").strip()[:100]
+        page = Paginator(self.get_queryset(query), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        for principal in page:
+            by_channel = {m.channel: m for m in principal.methods}
+            principal.phone_method = by_channel.get(ContactMethod.Channel.PHONE)
+            principal.email_method = by_channel.get(ContactMethod.Channel.EMAIL)
+        members = self.workspace.memberships.select_related("principal").order_by("principal__kind", "principal__name")
+        alternate = self.workspace.alternate_contact
+        context.update(
+            page=page, query=query, kind=self.kind, Kind=Principal.Kind, nav="contacts",
+            can_edit=Perm.MANAGE_CONTACTS in self.permissions,
+            members=[m.principal for m in members],
+            alternate=alternate,
+            alternate_methods={m.channel: m for m in alternate.contact_methods.all()} if alternate else {},
+        )
+        return context
+
+
+class ContactEditView(WorkspaceAccessMixin, FormView):
+    """Edit in the Operation column; Confirm saves (C3–C7)."""
+
+    required_permission = Perm.MANAGE_CONTACTS
+    template_name = "contacts/contact_edit.html"
+    form_class = ContactForm
+
+    def get_principal(self):
+        if not hasattr(self, "principal"):
+            self.principal = contacts_of(self.workspace).select_related("account").filter(pk=self.kwargs["principal_id"]).first()
+            if self.principal is None:
+                raise Http404
+        return self.principal
+
+    def get_initial(self):
+        principal = self.get_principal()
+        return {"phone": str(principal.phone or ""), "email": principal.email, "language": principal.language}
+
+    def form_valid(self, form):
+        principal = self.get_principal()
+        try:
+            change = contact_update(principal=principal, by=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field_name, field_errors in error.message_dict.items():
+                for message in field_errors:
+                    form.add_error(field_name, message)
+            return self.form_invalid(form)
+        if change.sent:
+            names = [ContactMethod.Channel(channel).label for channel in change.sent]
+            messages.success(self.request, _("Saved. An activation link was sent to: %(methods)s. It stays Waiting for Activation until its owner opens the link.") % {"methods": ", ".join(str(n) for n in names)})
+        else:
+            messages.success(self.request, _("Saved."))
+        return redirect(tab_url_name(principal.kind), workspace_id=self.workspace.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        principal = self.get_principal()
+        context.update(principal=principal, nav="contacts", Kind=Principal.Kind,
+                       methods={m.channel: m for m in principal.contact_methods.all()})
+        return context
+
+
+class ResendActivationView(WorkspaceAccessMixin, View):
+    """Resend an activation link for one waiting method (C10), rate-limited."""
+
+    required_permission = Perm.MANAGE_CONTACTS
+    http_method_names = ["post"]
+
+    def post(self, request, workspace_id, method_id):
+        method = ContactMethod.objects.filter(
+            pk=method_id, principal__in=contacts_of(self.workspace)
+        ).select_related("principal").first()
+        if method is None:
+            raise Http404
+        try:
+            activation_resend(method=method, by=request.user)
+        except AlreadyActivated:
+            messages.info(request, _("This contact method is already activated."))
+        except ResendLimited as limited:
+            minutes = max(1, (limited.retry_after_seconds + 59) // 60)
+            messages.error(request, ngettext(
+                "Too many activation messages for this contact method. Try again in %(minutes)d minute.",
+                "Too many activation messages for this contact method. Try again in %(minutes)d minutes.",
+                minutes) % {"minutes": minutes})
+        else:
+            messages.success(request, _("A new activation link was sent to %(principal)s. Older links no longer work.") % {"principal": method.principal.label})
+        return redirect(tab_url_name(method.principal.kind), workspace_id=self.workspace.pk)
+
+
+class ActivateView(View):
+    """The link in an activation message (C9): GET shows a confirmation page and changes nothing
+    (mail scanners and link previews open links); the contact's POST activates. No sign-in."""
+
+    def get(self, request, uidb64, token):
+        method = method_for_uid(uidb64)
+        state = activation_token_generator.check_token(method, token)
+        return self.render(request, state, method)
+
+    def post(self, request, uidb64, token):
+        method = method_for_uid(uidb64)
+        state = activation_confirm(method=method, token=token) if method else LinkState.INVALID
+        if state is LinkState.VALID:
+            return render(request, "contacts/activation_done.html", {"method": method})
+        return self.render(request, state, method)
+
+    def render(self, request, state, method):
+        context = {"state": state.value}
+        status = 200
+        if state is LinkState.VALID:
+            masked = phone_mask(method.value) if method.channel == ContactMethod.Channel.PHONE else email_mask(method.value)
+            context.update(method=method, masked=masked)
+        else:
+            # Never who it was for: the page is the same for every link in this state.
+            status = {LinkState.EXPIRED: 410, LinkState.USED: 410}.get(state, 404)
+        return render(request, "contacts/activation_confirm.html", context, status=status)
+
+
+def outbox_active():
+    return settings.SMS_BACKEND.endswith("OutboxSmsBackend") or any(
+        config.get("BACKEND", "").endswith("OutboxEmailBackend") for config in settings.MAILERS.values()
+    )
+
+
+class OutboxView(LoginRequiredMixin, TemplateView):
+    """What the outbox backends 'sent', so people trying the product can open activation links.
+    Only while an outbox backend is active; each identity sees its own account's messages."""
+
+    template_name = "contacts/outbox.html"
+
+    def get_context_data(self, **kwargs):
+        if not outbox_active():
+            raise Http404
+        context = super().get_context_data(**kwargs)
+        identity = identity_of(self.request.user)
+        records = outbox_read()
+        if not self.request.user.is_staff:
+            uid = identity.account.uid if identity else None
+            records = [r for r in records if uid and r.get("account") == uid]
+        context["records"] = records
         return context

@@ -11,6 +11,26 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _message_backends(settings, tmp_path):
+    """Unit tests use in-memory channels and run tasks at once; tests that need the outbox file or
+    the database task queue switch them back explicitly."""
+    from contacts.sms import LocmemSmsBackend
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    settings.SMS_BACKEND = "contacts.sms.LocmemSmsBackend"
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+    settings.OUTBOX_PATH = tmp_path / "outbox.jsonl"
+    settings.SITE_URL = "http://testserver"
+    LocmemSmsBackend.outbox = []
+    yield LocmemSmsBackend.outbox
+
+
+@pytest.fixture
+def sms_outbox(_message_backends):
+    return _message_backends
+
+
 @pytest.fixture
 def demo(db):
     """The demo data of `load_demo_data`: the public sign-ins, accounts and workspaces."""

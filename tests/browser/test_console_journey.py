@@ -31,7 +31,7 @@ def test_T1_T2_T3_sign_in_switch_region_and_language_then_open_alert_contacts(br
     page.click(".sidenav >> text=告警联系人")
     expect(page.locator("h1")).to_have_text("告警联系人")
     expect(page.locator("table.grid")).to_contain_text("alice")
-    page.click("text=RAM 角色")
+    page.click(".tabs >> text=RAM 角色")
     expect(page).to_have_url(re.compile(r"/alert-contacts/ram-roles/$"))
     expect(page.locator("table.grid")).to_contain_text("OnCallBackup")
     shot(page, "alert-contacts-zh")

@@ -1,0 +1,55 @@
+"""Activation messages and confirmation (C7–C9)."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from .language import alerting_language
+from .mail_backends import ACCOUNT_HEADER, KIND_HEADER, LANGUAGE_HEADER
+from .models import ContactMethod
+from .sms import TextMessage, sms_send
+from .tokens import LinkState, activation_token_generator, method_uid
+
+
+def activation_link(method):
+    path = reverse("contacts:activate", args=[method_uid(method), activation_token_generator.make_token(method)])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def activation_send(method):
+    """Send the current link of `method` to its own address, in the contact's language."""
+    principal = method.principal
+    language = alerting_language(principal)
+    context = {
+        "principal": principal,
+        "link": activation_link(method),
+        "hours": settings.ACTIVATION_LINK_TTL_SECONDS // 3600,
+        "account": principal.account,
+    }
+    with translation.override(language):
+        if method.channel == ContactMethod.Channel.EMAIL:
+            subject = render_to_string("contacts/messages/activation_email_subject.txt", context).strip()
+            body = render_to_string("contacts/messages/activation_email.txt", context)
+            EmailMessage(
+                subject, body, to=[method.value],
+                headers={LANGUAGE_HEADER: language, KIND_HEADER: "activation", ACCOUNT_HEADER: principal.account.uid},
+            ).send()
+        else:
+            body = render_to_string("contacts/messages/activation_sms.txt", context).strip()
+            sms_send(TextMessage(to=method.value, body=body, language=language, kind="activation",
+                                 extra={"account": principal.account.uid}))
+
+
+def activation_confirm(*, method, token):
+    """Activate the method if the link is still valid; returns the link's state (C8, C9)."""
+    with transaction.atomic():
+        locked = ContactMethod.objects.select_for_update().select_related("principal").filter(pk=method.pk).first()
+        state = activation_token_generator.check_token(locked, token)
+        if state is LinkState.VALID:
+            locked.status = ContactMethod.Status.ACTIVATED
+            locked.activated_at = timezone.now()
+            locked.save(update_fields=["status", "activated_at"])
+    return state

@@ -1,0 +1,18 @@
+from django.tasks import task
+
+from .models import ContactMethod
+
+
+@task()
+def send_activation_message(*, method_id, link_sent_at):
+    """Send the activation message of one send. A newer send for the same method has its own task,
+    so this one stands down instead of sending a second copy of the newer link."""
+    from .activation import activation_send
+
+    method = ContactMethod.objects.select_related("principal__account").filter(pk=method_id).first()
+    if method is None or method.is_activated or method.link_sent_at is None:
+        return "skipped"
+    if method.link_sent_at.isoformat() != link_sent_at:
+        return "superseded"
+    activation_send(method)
+    return "sent"

@@ -1,0 +1,180 @@
+"""Activation links (SPEC C8, C9, C10)."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from contacts.models import ContactMethod
+from contacts.services import ResendLimited, activation_resend, contact_update
+from contacts.tokens import LinkState, activation_token_generator
+
+from .conftest import link_in
+
+
+@pytest.fixture
+def sent(alice, mailoutbox, django_capture_on_commit_callbacks):
+    """Alice's email set, its activation email sent; returns (method, link path)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(principal=alice, phone="", email="alice@example.com", language="auto")
+    method = ContactMethod.objects.get(principal=alice, channel="email")
+    return method, link_in(mailoutbox[-1].body)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Move the activation clock: clock(seconds after the link was sent)."""
+
+    def _at(method, seconds):
+        moment = method.link_sent_at + timedelta(seconds=seconds)
+        monkeypatch.setattr(activation_token_generator, "_now", lambda: moment)
+
+    return _at
+
+
+def token_of(path):
+    return path.rstrip("/").rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize("seconds, state", [(0, LinkState.VALID), (86399, LinkState.VALID), (86400, LinkState.VALID),
+                                            (86401, LinkState.EXPIRED), (10**7, LinkState.EXPIRED)])
+def test_C8_valid_for_exactly_24_hours(sent, clock, seconds, state):
+    method, path = sent
+    clock(method, seconds)
+    assert activation_token_generator.check_token(method, token_of(path)) is state
+
+
+def test_C8_ttl_is_configurable_in_seconds(sent, clock, settings):
+    method, path = sent
+    settings.ACTIVATION_LINK_TTL_SECONDS = 60
+    clock(method, 60)
+    assert activation_token_generator.check_token(method, token_of(path)) is LinkState.VALID
+    clock(method, 61)
+    assert activation_token_generator.check_token(method, token_of(path)) is LinkState.EXPIRED
+
+
+def test_C8_C9_expired_link_page_at_the_boundary(sent, clock, client):
+    method, path = sent
+    clock(method, 86401)
+    response = client.get(path)
+    assert response.status_code == 410
+    assert "expired" in response.content.decode()
+    assert client.post(path).status_code == 410
+    method.refresh_from_db()
+    assert method.status == ContactMethod.Status.WAITING_FOR_ACTIVATION
+    clock(method, 86400)
+    assert client.post(path).status_code == 200
+    method.refresh_from_db()
+    assert method.is_activated
+
+
+def test_C9_get_changes_nothing_post_activates_once(sent, client):
+    method, path = sent
+    page = client.get(path)
+    assert page.status_code == 200 and "a***@example.com" in page.content.decode()
+    method.refresh_from_db()
+    assert method.status == ContactMethod.Status.WAITING_FOR_ACTIVATION
+    assert client.get(path).status_code == 200  # a link preview and the contact can both open it
+    done = client.post(path)
+    assert done.status_code == 200 and "Activated" in done.content.decode()
+    method.refresh_from_db()
+    assert method.is_activated and method.activated_at
+    again = client.post(path)
+    assert again.status_code == 410 and "already been used" in again.content.decode()
+
+
+def test_C8_link_activates_exactly_one_method(alice, mailoutbox, sms_outbox, django_capture_on_commit_callbacks, client):
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(principal=alice, phone="+8613912345678", email="alice@example.com", language="auto")
+    client.post(link_in(sms_outbox[-1].body))
+    statuses = {m.channel: m.status for m in alice.contact_methods.all()}
+    assert statuses == {"phone": "activated", "email": "waiting"}
+
+
+def test_C8_resend_makes_older_links_invalid(sent, mailoutbox, client, django_capture_on_commit_callbacks):
+    method, old_path = sent
+    with django_capture_on_commit_callbacks(execute=True):
+        activation_resend(method=method)
+    new_path = link_in(mailoutbox[-1].body)
+    assert new_path != old_path
+    old = client.get(old_path)
+    assert old.status_code == 404 and "not valid" in old.content.decode()
+    assert client.post(old_path).status_code == 404
+    assert client.post(new_path).status_code == 200
+
+
+def test_C8_value_change_makes_older_links_invalid(sent, alice, client, django_capture_on_commit_callbacks):
+    method, path = sent
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(principal=alice, phone="", email="alice.new@example.com", language="auto")
+    assert client.post(path).status_code == 404
+    method.refresh_from_db()
+    assert not method.is_activated
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/activate/MQ/abc/", "/activate/%%%/x/", "/activate/OTk5OTk5/0123456789abcdef0123456789abcdef/",
+     "/activate/" + "A" * 300 + "/x/", "/activate/bm90LWFuLWludA/x/"],
+)
+def test_C9_E1_unknown_or_garbled_link_is_a_clear_4xx_page(db, client, path):
+    for response in (client.get(path), client.post(path)):
+        assert response.status_code == 404
+        body = response.content.decode()
+        assert "not valid" in body and "resend" in body
+
+
+def test_C9_pages_never_say_whose_link_it_was(sent, alice, clock, client):
+    method, path = sent
+    clock(method, 86401)
+    body = client.get(path).content.decode()
+    for secret in ("alice", "Alice", "example.com", "demo-intl"):
+        assert secret not in body
+
+
+def test_C9_needs_no_sign_in_and_fits_a_phone(sent, client):
+    _, path = sent
+    body = client.get(path).content.decode()
+    assert 'name="viewport" content="width=device-width' in body
+    assert "Activate" in body and "/accounts/login" not in body
+
+
+def test_C10_resend_is_rate_limited_per_method(sent, alice, settings, django_capture_on_commit_callbacks):
+    method, _ = sent  # the first send counts: 1 of 3
+    activation_resend(method=method)
+    activation_resend(method=method)
+    with pytest.raises(ResendLimited) as caught:
+        activation_resend(method=method)
+    assert 0 < caught.value.retry_after_seconds <= settings.ACTIVATION_RESEND_WINDOW_SECONDS
+    # another method of the same principal has its own budget
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(principal=alice, phone="+8613912345678", email="alice@example.com", language="auto")
+    activation_resend(method=ContactMethod.objects.get(principal=alice, channel="phone"))
+
+
+def test_C10_resend_window_passes(sent, settings):
+    method, _ = sent
+    settings.ACTIVATION_RESEND_LIMIT = 1
+    with pytest.raises(ResendLimited):
+        activation_resend(method=method)
+    method.activation_messages.update(sent_at=method.link_sent_at - timedelta(seconds=settings.ACTIVATION_RESEND_WINDOW_SECONDS + 1))
+    activation_resend(method=method)
+
+
+def test_C7_activation_goes_through_the_database_task_queue(alice, settings, mailoutbox, django_capture_on_commit_callbacks):
+    """With the django-tasks-db backend the message waits in the queue until `db_worker` runs."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(principal=alice, phone="", email="alice@example.com", language="auto")
+    assert mailoutbox == []
+    call_command("db_worker", "--batch", "--no-startup-delay", "--queue-name", "default", verbosity=0)
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["alice@example.com"]
+
+
+def test_C10_resend_view_reports_the_limit(sent, alice, demo, sign_in, settings):
+    method, _ = sent
+    settings.ACTIVATION_RESEND_LIMIT = 1
+    url = reverse("contacts:resend", args=[demo["workspaces"]["demo_workspace"].pk, method.pk])
+    response = sign_in("dw-admin").post(url, follow=True)
+    assert "Too many activation messages" in response.content.decode()
