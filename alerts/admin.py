@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import CustomRole, Identity, Membership, PolicyAttachment, Region, TenantRoleGrant, Workspace
 
@@ -16,11 +17,12 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Workspace)
-class WorkspaceAdmin(admin.ModelAdmin):
+class WorkspaceAdmin(SimpleHistoryAdmin):
     list_display = ["name", "display_name", "account", "region"]
     list_filter = ["account", "region", "account__site"]
     search_fields = ["name", "display_name", "account__name"]
     list_select_related = ["account", "region"]
+    autocomplete_fields = ["alternate_contact"]
     inlines = [MembershipInline]
 
 

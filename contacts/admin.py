@@ -1,6 +1,15 @@
-from django.contrib import admin
+"""Support staff's view of contacts (C13): search, filters, resend, and the history of every change."""
 
-from .models import Account, Principal
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Account, ActivationMessage, ContactMethod, Principal, RamDirectoryEntry
+from .phones import phone_parse
+from .services import AlreadyActivated, ResendLimited, activation_resend, contact_update, email_normalize
 
 
 @admin.register(Account)
@@ -10,9 +19,133 @@ class AccountAdmin(admin.ModelAdmin):
     search_fields = ["name", "uid", "basic_recipient_name", "basic_recipient_email"]
 
 
+class ContactMethodInline(admin.TabularInline):
+    model = ContactMethod
+    extra = 0
+    can_delete = False
+    fields = ["channel", "status", "link_sent_at", "activated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PrincipalAdminForm(forms.ModelForm):
+    """Phone and email follow the console's rules (C4, C5); saving goes through contact_update so a
+    changed value waits for activation exactly as it does in the console (C7)."""
+
+    phone = forms.CharField(label=_("mobile phone number"), required=False, max_length=40,
+                            help_text=_("With the country code, e.g. 8613912345678."))
+    email = forms.CharField(label=_("email address"), required=False, max_length=254)
+
+    class Meta:
+        model = Principal
+        fields = ["account", "kind", "name", "display_name", "phone", "email", "language"]
+
+    def clean_phone(self):
+        raw = self.cleaned_data["phone"]
+        return str(phone_parse(raw)) if raw.strip() else ""
+
+    def clean_email(self):
+        raw = self.cleaned_data["email"]
+        try:
+            return email_normalize(raw) if raw.strip() else ""
+        except ValidationError:
+            raise ValidationError(_("Enter a valid email address, e.g. name@example.com.")) from None
+
+
+class ContactStatusFilter(admin.SimpleListFilter):
+    title = _("contact method status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*ContactMethod.Status.choices, ("none", _("Not an alert contact"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(contact_methods__isnull=True)
+        if self.value() in ContactMethod.Status.values:
+            return queryset.filter(contact_methods__status=self.value()).distinct()
+        return queryset
+
+
 @admin.register(Principal)
-class PrincipalAdmin(admin.ModelAdmin):
-    list_display = ["name", "display_name", "kind", "account"]
-    list_filter = ["kind", "account", "account__site", "memberships__workspace"]
-    search_fields = ["name", "display_name"]
+class PrincipalAdmin(SimpleHistoryAdmin):
+    form = PrincipalAdminForm
+    list_display = ["name", "display_name", "kind", "account", "phone", "email", "language", "last_synced_at"]
+    list_filter = [ContactStatusFilter, "kind", "account", "account__site", "memberships__workspace", "language"]
+    search_fields = ["name", "display_name", "phone", "email"]
     list_select_related = ["account"]
+    list_per_page = 50
+    inlines = [ContactMethodInline]
+    actions = ["resend_activation_links"]
+    history_list_display = ["phone", "email", "language"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Phone numbers are stored in E.164: find them however support staff type them.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = "".join(ch for ch in search_term if ch.isdigit())
+        if len(digits) >= 4 and digits != search_term:
+            queryset |= self.model.objects.filter(phone__contains=digits)
+        return queryset, may_have_duplicates
+
+    def save_model(self, request, obj, form, change):
+        wanted = {key: form.cleaned_data[key] for key in ("phone", "email", "language")}
+        if change:
+            current = Principal.objects.get(pk=obj.pk)
+            obj.phone, obj.email, obj.language = current.phone, current.email, current.language
+        else:
+            obj.phone, obj.email = "", ""
+        obj._history_user = request.user
+        obj.save()
+        contact_update(principal=obj, by=request.user, **wanted)
+
+    @admin.action(description=_("Resend activation links of waiting contact methods"))
+    def resend_activation_links(self, request, queryset):
+        sent = limited = 0
+        for method in ContactMethod.objects.filter(principal__in=queryset, status=ContactMethod.Status.WAITING_FOR_ACTIVATION):
+            try:
+                activation_resend(method=method, by=request.user)
+                sent += 1
+            except ResendLimited:
+                limited += 1
+            except AlreadyActivated:
+                pass
+        self.message_user(request, ngettext("%d activation link sent.", "%d activation links sent.", sent) % sent, messages.SUCCESS)
+        if limited:
+            self.message_user(request, ngettext(
+                "%d contact method skipped: too many recent activation messages.",
+                "%d contact methods skipped: too many recent activation messages.", limited) % limited, messages.WARNING)
+
+
+@admin.register(ContactMethod)
+class ContactMethodAdmin(SimpleHistoryAdmin):
+    list_display = ["principal", "channel", "status", "link_sent_at", "activated_at"]
+    list_filter = ["status", "channel", "principal__account", "principal__account__site", "principal__memberships__workspace"]
+    search_fields = ["principal__name", "principal__display_name", "principal__phone", "principal__email"]
+    list_select_related = ["principal", "principal__account"]
+    readonly_fields = ["principal", "channel", "status", "link_sent_at", "activated_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ActivationMessage)
+class ActivationMessageAdmin(admin.ModelAdmin):
+    list_display = ["method", "sent_at", "sent_by"]
+    list_filter = ["method__channel", "method__principal__account"]
+    search_fields = ["method__principal__name", "method__principal__phone", "method__principal__email"]
+    list_select_related = ["method__principal", "sent_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RamDirectoryEntry)
+class RamDirectoryEntryAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "account", "display_name", "phone", "email", "updated_at"]
+    list_filter = ["kind", "account"]
+    search_fields = ["name", "display_name", "phone", "email"]

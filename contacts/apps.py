@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ContactsConfig(AppConfig):
     name = "contacts"
     verbose_name = _("Contacts")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .sync import on_sign_in
+
+        user_logged_in.connect(on_sign_in, dispatch_uid="contacts.sync_at_sign_in")
