@@ -47,3 +47,6 @@ lint: install
 
 clean:
 	rm -rf $(VENV) var test-artifacts
+
+bench: install messages
+	$(PY) manage.py bench

@@ -8,11 +8,12 @@ identity holds in one workspace; an empty set means no access at all.
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .models import FULL_ACCESS_POLICY, Identity, Workspace
+from .models import FULL_ACCESS_POLICY, Identity, Membership, Workspace
 
 
 class Perm(models.TextChoices):
@@ -74,8 +75,17 @@ def workspace_permissions(identity, workspace):
     return frozenset(granted)
 
 
+def is_member(*, workspace=None):
+    """An Exists() expression for querysets of principals: member of `workspace`, or of any
+    workspace when None. Membership is what the gate reads, so the expression lives here."""
+    memberships = Membership.objects.filter(principal=OuterRef("pk"))
+    if workspace is not None:
+        memberships = memberships.filter(workspace=workspace)
+    return Exists(memberships)
+
+
 def workspaces_visible_to(identity):
-    return Workspace.objects.visible_to(identity).select_related("region", "account")
+    return Workspace.objects.visible_to(identity).select_related("region", "account", "alternate_contact")
 
 
 class WorkspaceAccessMixin(AccessMixin):

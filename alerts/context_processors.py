@@ -8,4 +8,5 @@ def console(request):
 
     if not hasattr(request, "session"):
         return {}
-    return {"regions": region_choices(), "current_region": current_region(request), "outbox_active": outbox_active()}
+    regions = region_choices()
+    return {"regions": regions, "current_region": current_region(request, regions), "outbox_active": outbox_active()}

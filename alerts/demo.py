@@ -7,7 +7,16 @@ from django.db import transaction
 
 from contacts.models import Account, Principal
 
-from .models import FULL_ACCESS_POLICY, CustomRole, Identity, Membership, PolicyAttachment, Region, TenantRoleGrant, Workspace
+from .models import (
+    FULL_ACCESS_POLICY,
+    CustomRole,
+    Identity,
+    Membership,
+    PolicyAttachment,
+    Region,
+    TenantRoleGrant,
+    Workspace,
+)
 
 REGIONS = [
     ("cn-hangzhou", "China (Hangzhou)", "华东1（杭州）"),

@@ -1,16 +1,16 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.views import View
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.decorators.http import require_POST
 
 from .access import GRANTING_ROLES, Perm, WorkspaceAccessMixin, identity_of, workspaces_visible_to
-from .services import workspace_alternate_contact_set
 from .regions import current_region, region_choose
+from .services import workspace_alternate_contact_set
 
 
 def home(request):

@@ -136,6 +136,9 @@ class ActivationMessage(models.Model):
         verbose_name_plural = _("activation messages")
         ordering = ["-sent_at"]
 
+    def __str__(self):
+        return f"{self.method} @ {self.sent_at:%Y-%m-%d %H:%M:%S}"
+
 
 class RamDirectoryEntry(models.Model):
     """What the account's RAM directory says about a principal (C12): loaded by

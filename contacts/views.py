@@ -11,11 +11,11 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from alerts.access import Perm, WorkspaceAccessMixin, identity_of
+from alerts.access import Perm, WorkspaceAccessMixin, identity_of, is_member
 
 from .activation import activation_confirm
 from .forms import ContactForm
-from .models import ContactMethod, Principal
+from .models import ContactMethod, Language, Principal
 from .outbox import outbox_read
 from .phones import email_mask, phone_mask
 from .services import AlreadyActivated, ResendLimited, activation_resend, contact_update
@@ -27,7 +27,7 @@ PAGE_SIZE = 50
 def contacts_of(workspace):
     """Principals shown on Alert Contacts: every principal of the workspace's account that has been
     added to a workspace (C1). Narrowed to the account, so ids of other accounts never resolve."""
-    return Principal.objects.filter(account_id=workspace.account_id, memberships__isnull=False).distinct()
+    return Principal.objects.filter(is_member(), account_id=workspace.account_id)
 
 
 def tab_url_name(kind):
@@ -47,7 +47,11 @@ class ContactListView(WorkspaceAccessMixin, TemplateView):
                 Q(name__icontains=query) | Q(display_name__icontains=query)
                 | Q(phone__icontains=query.replace(" ", "")) | Q(email__icontains=query)
             )
-        return qs.order_by("name").prefetch_related(Prefetch("contact_methods", to_attr="methods"))
+        return (
+            qs.annotate(in_workspace=is_member(workspace=self.workspace))
+            .order_by("name")
+            .prefetch_related(Prefetch("contact_methods", to_attr="methods"))
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -57,12 +61,11 @@ class ContactListView(WorkspaceAccessMixin, TemplateView):
             by_channel = {m.channel: m for m in principal.methods}
             principal.phone_method = by_channel.get(ContactMethod.Channel.PHONE)
             principal.email_method = by_channel.get(ContactMethod.Channel.EMAIL)
-        members = self.workspace.memberships.select_related("principal").order_by("principal__kind", "principal__name")
         alternate = self.workspace.alternate_contact
         context.update(
             page=page, query=query, kind=self.kind, Kind=Principal.Kind, nav="contacts",
             can_edit=Perm.MANAGE_CONTACTS in self.permissions,
-            members=[m.principal for m in members],
+            auto_language=Language.CHINESE.label if self.workspace.account.is_china_site else Language.ENGLISH.label,
             alternate=alternate,
             alternate_methods={m.channel: m for m in alternate.contact_methods.all()} if alternate else {},
         )
@@ -155,7 +158,7 @@ class ActivateView(View):
         return self.render(request, state, method)
 
     def render(self, request, state, method):
-        context = {"state": state.value}
+        context = {"state": state.value, "hours": settings.ACTIVATION_LINK_TTL_SECONDS // 3600}
         status = 200
         if state is LinkState.VALID:
             masked = phone_mask(method.value) if method.channel == ContactMethod.Channel.PHONE else email_mask(method.value)

@@ -27,11 +27,11 @@ def test_T2_owner_acts_as_account_owner(demo, sign_in):
 def test_T1_region_switch_filters_workspaces(demo, sign_in):
     client = sign_in("dw-admin")
     page = client.get(reverse("alerts:management_center")).content.decode()
-    assert 'value="%d"' % demo["workspaces"]["demo_workspace"].pk in page  # cn-hangzhou is first
+    assert f'value="{demo["workspaces"]["demo_workspace"].pk}"' in page  # cn-hangzhou is first
     client.post(reverse("alerts:choose_region"), {"region": "ap-southeast-1", "next": "/management-center/"})
     page = client.get(reverse("alerts:management_center")).content.decode()
-    assert 'value="%d"' % demo["workspaces"]["analytics_sg"].pk in page
-    assert 'value="%d"' % demo["workspaces"]["demo_workspace"].pk not in page
+    assert f'value="{demo["workspaces"]["analytics_sg"].pk}"' in page
+    assert f'value="{demo["workspaces"]["demo_workspace"].pk}"' not in page
 
 
 def test_T1_E1_unknown_region_changes_nothing(demo, sign_in):

@@ -150,6 +150,15 @@ def test_C11_alternate_contact_chosen_among_members(ws, sign_in, demo):
     html = tab(client, ws).content.decode()
     assert "OnCallBackup" in html.split("Alternate Alert Contact")[1].split("</section>")[0]
     assert ws.history.latest().history_user.username == "dw-admin"
+    assert "Remove alternate alert contact" in html
+    roles = tab(client, ws, "ram_roles").content.decode()
+    assert "Set as Alternate" not in row(roles, "OnCallBackup") and "Set as Alternate" in row(roles, "DataOpsRole")
+
+
+def test_C11_set_as_alternate_offered_only_for_members_of_this_workspace(ws, sign_in):
+    html = tab(sign_in("dw-admin"), ws).content.decode()
+    assert "Set as Alternate" in row(html, "alice")
+    assert "Set as Alternate" not in row(html, "outsider")  # listed (member of analytics_sg) but not of this workspace
 
 
 @pytest.mark.parametrize("value", ["outsider", "cn-dev", "abc", "999999"])
@@ -184,3 +193,20 @@ def test_outbox_page_shows_own_account_messages_only(ws, demo, sign_in, settings
 
 def test_outbox_page_absent_without_outbox_backend(demo, sign_in):
     assert sign_in("dw-admin").get(reverse("contacts:outbox")).status_code == 404
+
+
+def test_C1_queries_per_page_do_not_grow_with_principals(ws, sign_in, demo, alice, django_assert_max_num_queries):
+    from alerts.models import Membership
+
+    client = sign_in("dw-admin")
+    contact_update(principal=alice, phone="+8613912345678", email="alice@example.com", language="auto")
+    with django_assert_max_num_queries(10) as small:
+        tab(client, ws)
+    account = demo["accounts"]["intl"]
+    for i in range(80):
+        p = Principal.objects.create(account=account, kind="user", name=f"many-{i:03}", email=f"m{i}@example.com")
+        Membership.objects.create(workspace=ws, principal=p)
+        ContactMethod.objects.create(principal=p, channel="email")
+    with django_assert_max_num_queries(10) as large:
+        tab(client, ws)
+    assert len(large.captured_queries) == len(small.captured_queries)

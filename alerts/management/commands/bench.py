@@ -1,0 +1,103 @@
+"""`make bench`: measure pages against the Django admin in one run, in a throwaway database.
+
+Timings on a shared machine are noisy, so every number is a median of repeated requests and the
+contacts tab is always compared with the admin changelist measured in the same run.
+"""
+
+import json
+import statistics
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
+from django.urls import reverse
+
+from alerts.models import Identity, Membership, Region, Workspace
+from contacts.models import Account, ContactMethod, Principal
+
+SIZES = [(1_000, 100), (10_000, 1_000)]  # (RAM users, RAM roles)
+REPEAT = 15
+
+
+class Command(BaseCommand):
+    help = "Benchmark the Alert Contacts tab against the admin changelist (throwaway database)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=REPEAT)
+
+    def handle(self, *args, repeat, **options):
+        setup_test_environment()
+        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        try:
+            results = self.run(repeat)
+        finally:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+            teardown_test_environment()
+        self.stdout.write(f"\n{'measurement':<22}{'principals':>11}{'queries':>9}{'tab ms':>9}{'admin ms':>10}{'ratio':>7}")
+        for r in results:
+            ratio = r["ms_median"] / r["admin_ms_median"] if r["admin_ms_median"] else 0
+            self.stdout.write(f"{r['name']:<22}{r['principals']:>11}{r['queries']:>9}{r['ms_median']:>9.1f}{r['admin_ms_median']:>10.1f}{ratio:>7.2f}")
+        self.stdout.write("")
+        for r in results:
+            self.stdout.write("BENCH " + json.dumps(r))
+
+    def run(self, repeat):
+        region = Region.objects.create(code="cn-hangzhou", name="China (Hangzhou)")
+        account = Account.objects.create(name="bench", uid="9999000011112222", site="international")
+        workspace = Workspace.objects.create(account=account, region=region, name="bench_ws")
+        User = get_user_model()
+        owner = User.objects.create_user("bench-owner")
+        Identity.objects.create(user=owner, account=account)
+        staff = User.objects.create_superuser("bench-support", password=None)
+        console, admin = Client(), Client()
+        console.force_login(owner)
+        admin.force_login(staff)
+        tab = reverse("contacts:ram_users", args=[workspace.pk])
+        changelist = reverse("admin:contacts_principal_changelist")
+        made_users = made_roles = 0
+        results = []
+        for users, roles in SIZES:
+            self.grow(account, workspace, made_users, users, made_roles, roles)
+            made_users, made_roles = users, roles
+            total = users + roles
+            for name, params, admin_params in [
+                ("contacts_tab", {}, {"kind__exact": "user"}),
+                ("contacts_tab_search", {"q": "user-00042"}, {"kind__exact": "user", "q": "user-00042"}),
+            ]:
+                queries, ms = self.measure(console, tab, params, repeat)
+                _, admin_ms = self.measure(admin, changelist, admin_params, repeat)
+                results.append({"name": name, "principals": total, "queries": queries,
+                                "ms_median": round(ms, 2), "admin_ms_median": round(admin_ms, 2)})
+        return results
+
+    def grow(self, account, workspace, users_from, users_to, roles_from, roles_to):
+        principals = [
+            Principal(account=account, kind="user", name=f"user-{i:05}", display_name=f"User {i}",
+                      phone=f"+86139{i:08}" if i % 2 else "", email=f"user{i}@example.com" if i % 3 else "")
+            for i in range(users_from, users_to)
+        ] + [Principal(account=account, kind="role", name=f"Role{i:05}") for i in range(roles_from, roles_to)]
+        Principal.objects.bulk_create(principals, batch_size=1000)
+        created = Principal.objects.filter(account=account).exclude(memberships__isnull=False)
+        Membership.objects.bulk_create([Membership(workspace=workspace, principal=p) for p in created], batch_size=1000)
+        methods = []
+        for p in Principal.objects.filter(account=account, contact_methods__isnull=True).exclude(phone="", email=""):
+            if p.phone:
+                methods.append(ContactMethod(principal=p, channel="phone", status="activated"))
+            if p.email:
+                methods.append(ContactMethod(principal=p, channel="email", status="waiting"))
+        ContactMethod.objects.bulk_create(methods, batch_size=1000)
+
+    def measure(self, client, url, params, repeat):
+        reset_queries()  # the log is a bounded deque: a full one would count nothing
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, params)
+        assert response.status_code == 200, (url, response.status_code)
+        timings = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            client.get(url, params)
+            timings.append((time.perf_counter() - start) * 1000)
+        return len(captured), statistics.median(timings)

@@ -1,0 +1,106 @@
+"""The contact journey in a real browser (SPEC C3, C4, C7, C8, C9)."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from contacts.tokens import activation_token_generator
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def outbox(settings, tmp_path, live_server):
+    """Real outbox backends writing to a file, tasks run at once, links pointing at the live server."""
+    settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
+    settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
+    settings.OUTBOX_PATH = tmp_path / "outbox.jsonl"
+    settings.SITE_URL = live_server.url
+    return settings.OUTBOX_PATH
+
+
+def newest_link(path, to):
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    bodies = [r["body"] for r in records if r["to"] == to and r["kind"] == "activation"]
+    return re.search(r"https?://\S+/activate/\S+/", bodies[-1]).group(0)
+
+
+def test_C3_C7_C9_admin_sets_phone_contact_activates_on_a_phone(browser_demo, outbox, page, browser, live_server, sign_in_page, shot):
+    sign_in_page("dw-admin")
+    page.click("text=Go to Management Center")
+    row = page.locator('tr[data-principal="alice"]')
+    row.locator("text=Edit").click()
+
+    # C4: a number without its country code is refused, with an accepted example.
+    page.fill("#id_phone", "13912345678")
+    page.click("text=Confirm")
+    expect(page.locator("#id_phone_errors")).to_contain_text("8613912345678")
+    shot(page, "refused-national-number")
+
+    page.fill("#id_phone", "8613912345678")
+    page.click("text=Confirm")
+    expect(page.locator(".message")).to_contain_text("activation link was sent")
+    expect(row).to_contain_text("+8613912345678")
+    expect(row).to_contain_text("Waiting for Activation")
+    shot(page, "waiting")
+
+    # The demo visitor opens the Outbox page and finds the text message with its link.
+    page.click("text=Outbox")
+    expect(page.locator("table.outbox")).to_contain_text("+8613912345678")
+    link = page.locator("table.outbox a[href*='/activate/']").first.get_attribute("href")
+    assert link == newest_link(outbox, "+8613912345678")
+    shot(page, "outbox")
+
+    # The contact, not signed in, on a phone-sized screen.
+    phone = browser.new_context(**PHONE)
+    mobile = phone.new_page()
+    mobile.goto(link)
+    expect(mobile.locator("h1")).to_have_text("Activate this contact method")
+    expect(mobile.locator("main")).to_contain_text("+86 139****5678")
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+    shot(mobile, "confirm-on-phone")
+    mobile.get_by_role("button", name="Activate").click()
+    expect(mobile.locator("h1")).to_have_text("Activated")
+    shot(mobile, "activated-on-phone")
+    mobile.goto(link)
+    expect(mobile.locator("h1")).to_have_text("This activation link has already been used")
+    phone.close()
+
+    page.goto(f"{live_server.url}/workspaces/{browser_demo['workspaces']['demo_workspace'].pk}/alert-contacts/ram-users/")
+    expect(page.locator('tr[data-principal="alice"]')).to_contain_text("Activated")
+    expect(page.locator('tr[data-principal="alice"]')).not_to_contain_text("Waiting for Activation")
+    shot(page, "activated-in-list")
+
+
+def test_C8_C9_expired_link_shows_the_expired_page(browser_demo, outbox, browser, live_server, monkeypatch, shot):
+    from contacts.models import Principal
+    from contacts.services import contact_update
+
+    carol = Principal.objects.get(account__name="demo-intl", name="carol")
+    contact_update(principal=carol, phone="", email="carol@example.com", language="zh-hans")
+    link = newest_link(outbox, "carol@example.com")
+    later = timezone.now() + timedelta(seconds=86401)
+    monkeypatch.setattr(activation_token_generator, "_now", lambda: later)
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    mobile = context.new_page()
+    mobile.goto(link)
+    expect(mobile.locator("h1")).to_have_text("此激活链接已过期")
+    expect(mobile.locator("main")).to_contain_text("重新发送")
+    expect(mobile.locator("main")).not_to_contain_text("carol")
+    shot(mobile, "expired-zh")
+    context.close()
+
+
+def test_A3_contacts_viewer_sees_no_edit(browser_demo, page, sign_in_page, shot):
+    sign_in_page("contacts-viewer")
+    page.click("text=Go to Management Center")
+    expect(page.locator("table.grid")).to_contain_text("alice")
+    expect(page.locator("table.grid >> text=Edit")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("You can view contacts but not change them.")
+    shot(page)
