@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from alerts import views as alert_views
+
+admin.site.site_header = _("Alert Contacts support")
+admin.site.site_title = _("Alert Contacts support")
 
 urlpatterns = [
     path("", alert_views.home, name="home"),

@@ -11,7 +11,7 @@ class ContactForm(forms.Form):
 
     phone = forms.CharField(
         label=_("Mobile Phone Number"), required=False, max_length=40,
-        help_text=_("With the country code, e.g. %(example)s.") % {"example": EXAMPLE},
+        help_text=_("With the country code, e.g. 8613912345678."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "placeholder": EXAMPLE}),
     )
     email = forms.CharField(

@@ -210,3 +210,10 @@ def test_C1_queries_per_page_do_not_grow_with_principals(ws, sign_in, demo, alic
     with django_assert_max_num_queries(10) as large:
         tab(client, ws)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_T3_edit_form_fully_translated(ws, sign_in, alice):
+    client = sign_in("dw-admin")
+    client.post(reverse("set_language"), {"language": "zh-hans"})
+    html = client.get(reverse("contacts:edit", args=[ws.pk, alice.pk])).content.decode()
+    assert "需包含国家代码" in html and "With the country code" not in html
