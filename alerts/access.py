@@ -97,7 +97,7 @@ class WorkspaceAccessMixin(AccessMixin):
     that does not exist give the same 403, so an id in a URL reveals nothing (A4).
     """
 
-    required_permission = Perm.VIEW_CONTACTS
+    required_permission = Perm.VIEW_CONTACTS  # None: any alert permission opens the page
 
     @cached_property
     def identity(self):
@@ -106,6 +106,8 @@ class WorkspaceAccessMixin(AccessMixin):
     def has_permission(self):
         self.workspace = workspaces_visible_to(self.identity).filter(pk=self.kwargs["workspace_id"]).first()
         self.permissions = workspace_permissions(self.identity, self.workspace)
+        if self.required_permission is None:
+            return bool(self.permissions)
         return self.required_permission in self.permissions
 
     def dispatch(self, request, *args, **kwargs):

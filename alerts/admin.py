@@ -1,7 +1,18 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CustomRole, Identity, Membership, PolicyAttachment, Region, TenantRoleGrant, Workspace
+from .models import (
+    Alert,
+    CustomRole,
+    Delivery,
+    Identity,
+    Membership,
+    PolicyAttachment,
+    Region,
+    TenantRoleGrant,
+    Workspace,
+    WorkspaceWebhook,
+)
 
 
 @admin.register(Region)
@@ -66,3 +77,53 @@ class IdentityAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "principal__name"]
     autocomplete_fields = ["user", "principal"]
     list_select_related = ["user", "account", "principal"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Alerts and deliveries are records: support staff read them, the dispatcher writes them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    fields = ["channel", "role", "recipient_name", "address", "route", "language", "status", "reason_code", "reason", "attempts", "replaces"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "title", "workspace", "severity", "source", "created_at"]
+    list_filter = ["workspace", "workspace__account", "source", "severity"]
+    search_fields = ["title", "rule", "content"]
+    date_hierarchy = "created_at"
+    inlines = [DeliveryInline]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "alert", "channel", "role", "recipient_name", "address", "status", "reason_code", "attempts", "replaces"]
+    list_filter = ["status", "channel", "role", "route", "alert__workspace", "alert__workspace__account"]
+    search_fields = ["recipient_name", "address", "reason", "alert__title"]
+    list_select_related = ["alert"]
+
+
+@admin.register(WorkspaceWebhook)
+class WorkspaceWebhookAdmin(admin.ModelAdmin):
+    list_display = ["workspace", "url"]
+    search_fields = ["workspace__name", "url"]

@@ -4,8 +4,9 @@ demo sign-ins documented in the README (a public contract: tests and docs rely o
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
-from contacts.models import Account, Principal
+from contacts.models import Account, ContactMethod, Principal
 
 from .models import (
     FULL_ACCESS_POLICY,
@@ -63,10 +64,21 @@ SIGN_INS = {
 SUPPORT_SIGN_IN = "support"
 
 
+# (principal, phone, email, alerting language): activated in the demo.
+DEMO_CONTACTS = [
+    ("alice", "+8613900001111", "alice@example.com", "auto"),  # mainland mobile
+    ("bob", "+85291234567", "bob@example.com", "auto"),  # Hong Kong mobile: via the custom webhook
+    ("carol", "+14155552671", "carol@example.com", "en"),  # US mobile
+    ("dave", "", "dave@example.invalid", "auto"),  # refused by the outbox: shows the fallback
+    ("OnCallBackup", "+8613800138000", "oncall@example.com", "auto"),  # the alternate alert contact
+]
+
+
 @transaction.atomic
 def demo_load(*, password=None):
     """Create or refresh the demo data; running it again changes nothing but passwords."""
     password = password if password is not None else settings.DEMO_PASSWORD
+    now = timezone.now()
     regions = {}
     for position, (code, name, name_zh) in enumerate(REGIONS):
         regions[code], _ = Region.objects.update_or_create(
@@ -135,6 +147,23 @@ def demo_load(*, password=None):
         add("intl", Principal.Kind.ROLE, name, "", names)
     for name, display, names, grants in CN_USERS:
         add("cn", Principal.Kind.USER, name, display, names, grants)
+
+    # Activated contacts that show every delivery rule (D2–D6); see the README. Set once: a later
+    # run keeps what people changed while trying the product.
+    for name, phone, email, language in DEMO_CONTACTS:
+        principal = principals[("intl", name)]
+        if principal.phone or principal.email or principal.contact_methods.exists():
+            continue
+        Principal.objects.filter(pk=principal.pk).update(phone=phone, email=email, language=language)
+        for channel, value in ((ContactMethod.Channel.PHONE, phone), (ContactMethod.Channel.EMAIL, email)):
+            if value:
+                ContactMethod.objects.update_or_create(
+                    principal=principal, channel=channel,
+                    defaults={"status": ContactMethod.Status.ACTIVATED, "link_sent_at": now, "activated_at": now},
+                )
+    Workspace.objects.filter(pk=workspaces["demo_workspace"].pk, alternate_contact__isnull=True).update(
+        alternate_contact=principals[("intl", "OnCallBackup")]
+    )
 
     User = get_user_model()
     for username, (account_key, principal_name) in SIGN_INS.items():

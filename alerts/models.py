@@ -164,3 +164,103 @@ class Identity(models.Model):
     def clean(self):
         if self.principal_id and self.account_id and self.principal.account_id != self.account_id:
             raise ValidationError({"principal": _("The principal must belong to the same account.")})
+
+
+class WorkspaceWebhook(models.Model):
+    """The workspace's custom webhook service (D4): alerts for numbers outside the Chinese mainland
+    are pushed here, signed with the secret, and the service forwards them to the number."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="webhook", verbose_name=_("workspace"))
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("secret"), max_length=128)
+
+    class Meta:
+        verbose_name = _("custom webhook")
+        verbose_name_plural = _("custom webhooks")
+
+    def __str__(self):
+        return f"{self.workspace}: {self.url}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
+    VOICE = "voice", _("Phone call")
+    WEBHOOK = "webhook", _("Custom webhook")
+
+
+class Alert(models.Model):
+    """One accepted alert. It and all its deliveries are written before anything is sent (D8)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("workspace"))
+    rule = models.CharField(_("rule"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    content = models.TextField(_("content"), blank=True)
+    severity = models.CharField(_("severity"), max_length=20, blank=True)
+    source = models.CharField(_("source"), max_length=40, default="console")
+    channels = models.JSONField(_("channels"), default=list)
+    recipients = models.JSONField(_("recipients"), default=list)
+    created_at = models.DateTimeField(_("accepted at"), auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("accepted from"))
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.title}"
+
+
+class Delivery(models.Model):
+    """One message of an alert to one recipient on one channel, with its place in the fallback chain."""
+
+    class Status(models.TextChoices):
+        READY_TO_SEND = "READY_TO_SEND", _("Ready to send")
+        SEND_SUCCESS = "SEND_SUCCESS", _("Sent")
+        SEND_FAIL = "SEND_FAIL", _("Failed")
+        SEND_OVERLIMIT = "SEND_OVERLIMIT", _("Over the daily limit")
+
+    class Role(models.TextChoices):
+        PRIMARY = "primary", _("Primary contact")
+        ALTERNATE = "alternate", _("Alternate alert contact")
+        ACCOUNT_RECIPIENT = "account", _("Basic Receiving Management recipient")
+        WORKSPACE = "workspace", _("Workspace webhook")
+
+    class Route(models.TextChoices):
+        DIRECT = "direct", _("Direct")
+        WEBHOOK = "webhook", _("Through the custom webhook")
+
+    FINAL = (Status.SEND_SUCCESS, Status.SEND_FAIL, Status.SEND_OVERLIMIT)
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("alert"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    role = models.CharField(_("recipient role"), max_length=10, choices=Role.choices, default=Role.PRIMARY)
+    principal = models.ForeignKey(Principal, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries", verbose_name=_("recipient"))
+    recipient_name = models.CharField(_("recipient name"), max_length=200, blank=True)
+    address = models.CharField(_("address used"), max_length=500, blank=True)
+    route = models.CharField(_("route"), max_length=10, choices=Route.choices, default=Route.DIRECT)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.READY_TO_SEND, db_index=True)
+    reason_code = models.CharField(_("reason code"), max_length=40, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    lease_owner = models.CharField(_("claimed by"), max_length=64, blank=True)
+    lease_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    replaces = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="fallbacks", verbose_name=_("fallback for"))
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} → {self.recipient_name or self.address} ({self.status})"
+
+    @property
+    def is_final(self):
+        return self.status in self.FINAL

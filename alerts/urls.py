@@ -8,5 +8,6 @@ urlpatterns = [
     path("management-center/", views.management_center, name="management_center"),
     path("management-center/go/", views.go_to_workspace, name="go_to_workspace"),
     path("region/", views.choose_region, name="choose_region"),
+    path("workspaces/<int:workspace_id>/alert-history/", views.AlertHistoryView.as_view(), name="alert_history"),
     path("workspaces/<int:workspace_id>/alternate-contact/", views.AlternateContactView.as_view(), name="alternate_contact"),
 ]

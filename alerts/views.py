@@ -1,16 +1,31 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
 
 from .access import GRANTING_ROLES, Perm, WorkspaceAccessMixin, identity_of, workspaces_visible_to
+from .models import Alert, Channel, Delivery
 from .regions import current_region, region_choose
 from .services import workspace_alternate_contact_set
+
+
+class AlertHistoryFilter(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False,
+                               choices=[("", gettext_lazy("All statuses")), *Delivery.Status.choices])
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False,
+                                choices=[("", gettext_lazy("All channels")), *Channel.choices])
+    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 def home(request):
@@ -78,3 +93,36 @@ class AlternateContactView(WorkspaceAccessMixin, View):
         else:
             messages.success(request, _("Alternate alert contact saved."))
         return redirect("contacts:ram_users", workspace_id=self.workspace.pk)
+
+
+class AlertHistoryView(WorkspaceAccessMixin, TemplateView):
+    """Alert history, the Operation Center view (D10): every alert with its deliveries, status,
+    reason, language and fallback path; filterable by status, channel and date."""
+
+    required_permission = None
+    template_name = "alerts/alert_history.html"
+    page_size = 20
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = AlertHistoryFilter(self.request.GET or None)
+        deliveries = Delivery.objects.select_related("principal").order_by("pk")
+        alerts = Alert.objects.filter(workspace=self.workspace)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["status"]:
+                deliveries = deliveries.filter(status=data["status"])
+            if data["channel"]:
+                deliveries = deliveries.filter(channel=data["channel"])
+            if data["since"]:
+                alerts = alerts.filter(created_at__date__gte=data["since"])
+            if data["until"]:
+                alerts = alerts.filter(created_at__date__lte=data["until"])
+            if data["status"] or data["channel"]:
+                alerts = alerts.filter(pk__in=deliveries.values("alert_id"))
+        page = Paginator(alerts.order_by("-created_at", "-pk"), self.page_size).get_page(self.request.GET.get("page"))
+        prefetch_related_objects(list(page), Prefetch("deliveries", queryset=deliveries, to_attr="shown"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(form=form, page=page, nav="history", query=query.urlencode(), Status=Delivery.Status)
+        return context

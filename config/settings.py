@@ -153,6 +153,26 @@ if env.str("SMTP_HOST", default=""):
     }
 # Text messages go through a backend of the same shape as mail backends (contacts.sms).
 SMS_BACKEND = env.str("SMS_BACKEND", default="contacts.sms.OutboxSmsBackend")
+VOICE_BACKEND = env.str("VOICE_BACKEND", default="contacts.sms.OutboxSmsBackend")
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+VOICE_GATEWAY_URL = env.str("VOICE_GATEWAY_URL", default="")
+GATEWAY_TOKEN = env.str("GATEWAY_TOKEN", default="")
+HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
+# The outbox refuses addresses and numbers matching these globs as incorrect, to show fallback.
+OUTBOX_UNDELIVERABLE = env.list("OUTBOX_UNDELIVERABLE", default=["*.invalid"])
+
+# Alert delivery (D1, D7): one backend per channel; retries with exponential backoff; a claimed
+# delivery whose worker died is claimed again once its lease expires.
+ALERT_CHANNEL_BACKENDS = {
+    "email": "alerts.channels.email.EmailChannel",
+    "sms": "alerts.channels.sms.SmsChannel",
+    "voice": "alerts.channels.sms.VoiceChannel",
+    "webhook": "alerts.channels.webhook.WebhookChannel",
+}
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=4)
+DELIVERY_RETRY_BASE_SECONDS = env.float("DELIVERY_RETRY_BASE_SECONDS", default=30.0)
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)
+DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=100)
 
 # Activation links (C8, C10).
 ACTIVATION_LINK_TTL_SECONDS = env.int("ACTIVATION_LINK_TTL_SECONDS", default=86400)

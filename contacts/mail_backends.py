@@ -1,8 +1,10 @@
 """A Django mail backend that writes to the outbox instead of sending (the local default)."""
 
+import smtplib
+
 from django.core.mail.backends.base import BaseEmailBackend
 
-from .outbox import outbox_append
+from .outbox import outbox_append, outbox_undeliverable
 
 LANGUAGE_HEADER = "Content-Language"
 KIND_HEADER = "X-Alert-Kind"
@@ -12,6 +14,10 @@ ACCOUNT_HEADER = "X-Account"
 class OutboxEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages):
         for message in email_messages:
+            refused = [r for r in message.recipients() if outbox_undeliverable(r)]
+            if refused:
+                # As an SMTP server would answer an unknown mailbox.
+                raise smtplib.SMTPRecipientsRefused({r: (550, b"5.1.1 mailbox unavailable (OUTBOX_UNDELIVERABLE)") for r in refused})
             headers = message.extra_headers
             for recipient in message.recipients():
                 outbox_append(

@@ -6,6 +6,7 @@ Hand-written because no library writes a shared, append-only, multi-process mess
 append of one line under O_APPEND is atomic enough for lines of this size on a local disk.
 """
 
+import fnmatch
 import json
 import os
 from pathlib import Path
@@ -14,6 +15,13 @@ from django.conf import settings
 from django.utils import timezone
 
 FIELDS = ("channel", "to", "language", "subject", "body", "kind", "sent_at")
+
+
+def outbox_undeliverable(address):
+    """Whether the outbox should refuse `address` as incorrect (OUTBOX_UNDELIVERABLE globs), so
+    the fallback chain can be seen without a real provider."""
+    address = str(address).lower()
+    return any(fnmatch.fnmatchcase(address, pattern.strip().lower()) for pattern in settings.OUTBOX_UNDELIVERABLE if pattern.strip())
 
 
 def outbox_path():

@@ -6,6 +6,15 @@ DEMO_PASSWORD = "demo"
 
 
 @pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in English, whatever language a previous request left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The real hasher costs ~0.3 s per password on purpose; tests set many.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

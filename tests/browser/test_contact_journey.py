@@ -83,8 +83,8 @@ def test_C8_C9_expired_link_shows_the_expired_page(browser_demo, outbox, browser
     from contacts.services import contact_update
 
     carol = Principal.objects.get(account__name="demo-intl", name="carol")
-    contact_update(principal=carol, phone="", email="carol@example.com", language="zh-hans")
-    link = newest_link(outbox, "carol@example.com")
+    contact_update(principal=carol, phone="", email="carol.new@example.com", language="zh-hans")
+    link = newest_link(outbox, "carol.new@example.com")
     later = timezone.now() + timedelta(seconds=86401)
     monkeypatch.setattr(activation_token_generator, "_now", lambda: later)
     context = browser.new_context(**PHONE, locale="zh-CN")

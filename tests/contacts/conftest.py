@@ -6,6 +6,18 @@ from contacts.models import Principal
 
 
 @pytest.fixture
+def demo(demo):
+    """The demo data with blank contacts and no alternate contact: these tests set them."""
+    from alerts.models import Workspace
+    from contacts.models import ContactMethod
+
+    ContactMethod.objects.all().delete()
+    Principal.objects.update(phone="", email="", language="auto")
+    Workspace.objects.update(alternate_contact=None)
+    return demo
+
+
+@pytest.fixture
 def alice(demo):
     return Principal.objects.get(account__name="demo-intl", name="alice")
 

@@ -1,0 +1,190 @@
+"""Accepting an alert (D8) and planning its deliveries: who, on which channel and route, in which
+language (D2–D4, C10), and the fallback chain (D6)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contacts.language import alerting_language
+from contacts.models import ContactMethod, Language, Principal
+from contacts.phones import phone_is_mainland_mobile
+
+from .access import is_member
+from .models import Alert, Channel, Delivery, WorkspaceWebhook
+
+ROLE_PREFIX = "role:"
+Status = Delivery.Status
+Role = Delivery.Role
+
+
+class Reason:
+    """Reason codes of deliveries that end before anything is sent, with their text."""
+
+    NO_ADDRESS = "NO_ADDRESS", _("The recipient has no address for this channel.")
+    NOT_ACTIVATED = "NOT_ACTIVATED", _("The recipient's contact method is not activated.")
+    NO_WEBHOOK = "NO_WEBHOOK", _("The number is outside the Chinese mainland and the workspace has no custom webhook.")
+    NOT_MOBILE = "NOT_MOBILE", _("Phone calls and text messages go only to mobile numbers; this Chinese mainland number is not a mobile number.")
+    NO_ALTERNATE = "NO_ALTERNATE", _("The workspace has no alternate alert contact.")
+    NO_ACCOUNT_RECIPIENT = "NO_ACCOUNT_RECIPIENT", _("The account has no Basic Receiving Management email address.")
+
+
+def recipients_resolve(*, workspace, names):
+    """Principals for names (RAM user login names; RAM roles as `role:Name` or by name when no user
+    has it), members of the workspace. Raises ValidationError naming every unknown name."""
+    members = Principal.objects.filter(is_member(workspace=workspace), account_id=workspace.account_id)
+    found, unknown = [], []
+    for raw in names:
+        name = str(raw).strip()
+        kind = None
+        if name.startswith(ROLE_PREFIX):
+            kind, name = Principal.Kind.ROLE, name[len(ROLE_PREFIX):]
+        candidates = [p for p in members.filter(name=name) if kind is None or p.kind == kind]
+        candidates.sort(key=lambda p: p.kind != Principal.Kind.USER)  # a user before a role of the same name
+        if not name or not candidates:
+            unknown.append(str(raw))
+        elif candidates[0] not in found:
+            found.append(candidates[0])
+    if unknown:
+        raise ValidationError(
+            {"recipients": [_("Not a RAM user or RAM role of this workspace: %(names)s.") % {"names": ", ".join(unknown)}]}
+        )
+    if not found:
+        raise ValidationError({"recipients": [_("Name at least one recipient.")]})
+    return found
+
+
+def alert_accept(*, workspace, title, content="", rule="", severity="", recipients, channels, source="console", by=None):
+    """Store the alert and every delivery in one transaction, then wake the workers (D8).
+    Bad input raises ValidationError and stores nothing."""
+    errors = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = [_("A title is required.")]
+    elif len(title) > 200:
+        errors["title"] = [_("The title is longer than 200 characters.")]
+    channels = [str(c).strip().lower() for c in (channels or [])]
+    bad = [c for c in channels if c not in Channel.values]
+    if not channels or bad:
+        errors["channels"] = [_("Choose channels among email, sms, voice and webhook.")]
+    principals = []
+    try:
+        principals = recipients_resolve(workspace=workspace, names=list(recipients or []))
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    channels = list(dict.fromkeys(channels))
+    principals = list(
+        Principal.objects.filter(pk__in=[p.pk for p in principals]).select_related("account")
+        .prefetch_related(Prefetch("contact_methods", to_attr="methods"))
+    )
+    webhook = WorkspaceWebhook.objects.filter(workspace=workspace).first()
+    with transaction.atomic():
+        alert = Alert.objects.create(
+            workspace=workspace, title=title, content=content or "", rule=rule or "", severity=severity or "",
+            source=source, channels=channels, recipients=[str(r) for r in recipients], created_by=by if by and by.pk else None,
+        )
+        planned = []
+        for channel in channels:
+            if channel == Channel.WEBHOOK:
+                planned.append(workspace_webhook_delivery(alert=alert, webhook=webhook))
+                continue
+            for principal in principals:
+                planned.append(delivery_plan(alert=alert, channel=channel, principal=principal, role=Role.PRIMARY, webhook=webhook))
+        Delivery.objects.bulk_create(planned, batch_size=500)
+        transaction.on_commit(wake_workers)
+    return alert
+
+
+def wake_workers():
+    from .tasks import deliver_due
+
+    deliver_due.enqueue()
+
+
+def _end(delivery, reason):
+    code, text = reason
+    delivery.status = Status.SEND_FAIL
+    delivery.reason_code, delivery.reason = code, str(text)
+    delivery.finished_at = timezone.now()
+    return delivery
+
+
+def delivery_plan(*, alert, channel, principal, role, webhook, replaces=None):
+    """An unsaved Delivery of `alert` to `principal` on `channel`: ready to send, or already ended
+    with the reason it cannot be sent."""
+    now = timezone.now()
+    delivery = Delivery(alert=alert, channel=channel, role=role, principal=principal, recipient_name=principal.label,
+                        replaces=replaces, next_attempt_at=now, language=alerting_language(principal))
+    methods = getattr(principal, "methods", None)
+    if methods is None:
+        methods = list(principal.contact_methods.all())
+    wanted = ContactMethod.Channel.EMAIL if channel == Channel.EMAIL else ContactMethod.Channel.PHONE
+    method = next((m for m in methods if m.channel == wanted), None)
+    if method is None or not method.value:
+        return _end(delivery, Reason.NO_ADDRESS)
+    delivery.address = method.value
+    if not method.is_activated:
+        return _end(delivery, Reason.NOT_ACTIVATED)  # C10: only activated methods receive alerts
+    if channel == Channel.EMAIL:
+        return delivery
+    number = principal.phone
+    if not _in_mainland(number):
+        # D4: numbers outside the mainland go through the workspace's custom webhook.
+        delivery.route = Delivery.Route.WEBHOOK
+        return delivery if webhook else _end(delivery, Reason.NO_WEBHOOK)
+    if not phone_is_mainland_mobile(number):
+        return _end(delivery, Reason.NOT_MOBILE)  # D2
+    if channel == Channel.SMS and not principal.account.is_china_site:
+        delivery.language = Language.CHINESE.value  # D3: mainland numbers get Chinese text messages
+    return delivery
+
+
+def _in_mainland(number):
+    import phonenumbers
+
+    return phonenumbers.region_code_for_number(number) == "CN"
+
+
+def workspace_webhook_delivery(*, alert, webhook):
+    delivery = Delivery(alert=alert, channel=Channel.WEBHOOK, role=Role.WORKSPACE, recipient_name=alert.workspace.name,
+                        address=webhook.url if webhook else "", next_attempt_at=timezone.now(),
+                        route=Delivery.Route.WEBHOOK, language=Language.CHINESE.value if alert.workspace.account.is_china_site else Language.ENGLISH.value)
+    return delivery if webhook else _end(delivery, Reason.NO_WEBHOOK)
+
+
+def account_recipient_delivery(*, failed):
+    """D6, last stop for email: the account's Basic Receiving Management recipient."""
+    account = failed.alert.workspace.account
+    delivery = Delivery(
+        alert=failed.alert, channel=Channel.EMAIL, role=Role.ACCOUNT_RECIPIENT, replaces=failed,
+        recipient_name=account.basic_recipient_name or account.name, address=account.basic_recipient_email,
+        language=Language.CHINESE.value if account.is_china_site else Language.ENGLISH.value, next_attempt_at=timezone.now(),
+    )
+    if not account.basic_recipient_email:
+        _end(delivery, Reason.NO_ACCOUNT_RECIPIENT)
+    delivery.save()
+    return delivery
+
+
+def fallback_create(*, failed):
+    """The next deliveries after `failed` could not reach its recipient (D6). Returns them, saved."""
+    created = []
+    workspace = failed.alert.workspace
+    if failed.role == Role.PRIMARY:
+        alternate = workspace.alternate_contact
+        if alternate is not None and alternate.pk != failed.principal_id:
+            webhook = WorkspaceWebhook.objects.filter(workspace=workspace).first()
+            step = delivery_plan(alert=failed.alert, channel=failed.channel, principal=alternate, role=Role.ALTERNATE,
+                                 webhook=webhook, replaces=failed)
+            step.save()
+            created.append(step)
+            if step.status == Status.SEND_FAIL and failed.channel == Channel.EMAIL:
+                created.append(account_recipient_delivery(failed=step))
+        elif failed.channel == Channel.EMAIL:
+            created.append(account_recipient_delivery(failed=failed))
+    elif failed.role == Role.ALTERNATE and failed.channel == Channel.EMAIL:
+        created.append(account_recipient_delivery(failed=failed))
+    return created

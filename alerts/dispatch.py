@@ -1,0 +1,127 @@
+"""Sending deliveries (D7, D8). The delivery rows are the source of truth, not the task queue: a
+worker claims due deliveries with a lease (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite
+serialises writers), sends each, and records the outcome only if it still holds the lease. A
+delivery whose worker died is claimed again once its lease expires."""
+
+import logging
+import os
+import socket
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from contacts.channel_errors import IncorrectContact, PermanentFailure, TransientFailure
+
+from .channels import channel_backend
+from .delivery import fallback_create, wake_workers
+from .messages import alert_message
+from .models import Channel, Delivery, WorkspaceWebhook
+
+logger = logging.getLogger(__name__)
+Status = Delivery.Status
+
+
+def worker_name():
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def deliveries_claim(*, worker, limit):
+    """Lease up to `limit` due deliveries to `worker`; returns their ids."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = (
+            Delivery.objects.filter(status=Status.READY_TO_SEND, next_attempt_at__lte=now)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .order_by("next_attempt_at", "pk")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        if ids:
+            lease_until = now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+            Delivery.objects.filter(pk__in=ids).update(lease_owner=worker, lease_until=lease_until, attempts=F("attempts") + 1)
+    return ids
+
+
+def deliveries_process(*, worker=None, limit=None):
+    """Claim and send due deliveries until none is due (or `limit` were handled); returns how many
+    were handled."""
+    worker = worker or worker_name()
+    handled = 0
+    while limit is None or handled < limit:
+        batch = settings.DELIVERY_BATCH_SIZE if limit is None else min(settings.DELIVERY_BATCH_SIZE, limit - handled)
+        ids = deliveries_claim(worker=worker, limit=batch)
+        if not ids:
+            break
+        _schedule_recovery()
+        for delivery_id in ids:
+            delivery_send(delivery_id=delivery_id, worker=worker)
+            handled += 1
+    return handled
+
+
+def delivery_send(*, delivery_id, worker):
+    delivery = Delivery.objects.select_related("alert__workspace__account", "alert__workspace__alternate_contact", "principal").get(pk=delivery_id)
+    webhook = WorkspaceWebhook.objects.filter(workspace_id=delivery.alert.workspace_id).first() if delivery.route == Delivery.Route.WEBHOOK else None
+    backend_channel = Channel.WEBHOOK if delivery.route == Delivery.Route.WEBHOOK else delivery.channel
+    try:
+        channel_backend(backend_channel).send(alert_message(delivery, webhook))
+    except IncorrectContact as error:
+        return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=True)
+    except TransientFailure as error:
+        return _retry_or_fail(delivery, worker, error.code, error.text)
+    except PermanentFailure as error:
+        return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=False)
+    except Exception as error:  # a backend bug must not leave the delivery unfinished (D8)
+        logger.exception("Channel backend %s raised on delivery %s", backend_channel, delivery_id)
+        return _retry_or_fail(delivery, worker, "BACKEND_ERROR", f"{type(error).__name__}: {error}")
+    return _finish(delivery, worker, Status.SEND_SUCCESS, "", "", fallback=False)
+
+
+def _retry_or_fail(delivery, worker, code, text):
+    if delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:  # attempts was counted at the claim
+        exhausted = f"{text} (gave up after {settings.DELIVERY_MAX_ATTEMPTS} attempts)"
+        return _finish(delivery, worker, Status.SEND_FAIL, code, exhausted, fallback=True)
+    delay = settings.DELIVERY_RETRY_BASE_SECONDS * (2 ** (delivery.attempts - 1))
+    next_at = timezone.now() + timedelta(seconds=delay)
+    with transaction.atomic():
+        kept = Delivery.objects.filter(pk=delivery.pk, lease_owner=worker, status=Status.READY_TO_SEND).update(
+            next_attempt_at=next_at, lease_owner="", lease_until=None, reason_code=code, reason=f"{text} (will retry)"
+        )
+        if kept:
+            transaction.on_commit(lambda: _wake_at(next_at))
+    return kept
+
+
+def _finish(delivery, worker, status, code, text, *, fallback):
+    with transaction.atomic():
+        kept = Delivery.objects.filter(pk=delivery.pk, lease_owner=worker, status=Status.READY_TO_SEND).update(
+            status=status, reason_code=code, reason=text, finished_at=timezone.now(), lease_until=None
+        )
+        if not kept:
+            logger.warning("Delivery %s: lease lost before its outcome (%s) was recorded", delivery.pk, status)
+            return 0
+        if fallback:
+            delivery.refresh_from_db()
+            if fallback_create(failed=delivery):
+                transaction.on_commit(wake_workers)
+    return kept
+
+
+def _wake_at(moment):
+    from django.tasks import default_task_backend
+
+    from .tasks import deliver_due
+
+    if default_task_backend.supports_defer:
+        deliver_due.using(run_after=moment).enqueue()
+    # Without deferral (the immediate backend of tests), the running loop picks retries up.
+
+
+def _schedule_recovery():
+    """If this worker dies mid-batch, a task due when its leases expire claims the rest again."""
+    _wake_at(timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS + 1))

@@ -1,0 +1,30 @@
+"""Named failures every channel backend raises, so the dispatcher can tell them apart by name
+(never by parsing messages): the alert delivery decides retries and fallback from these."""
+
+
+class DeliveryError(Exception):
+    code = "SEND_ERROR"
+
+    def __init__(self, text, *, code=None):
+        super().__init__(text)
+        self.text = str(text)
+        if code:
+            self.code = code
+
+
+class IncorrectContact(DeliveryError):
+    """The address or number was rejected as unknown or unreachable (permanent): fall back (D6)."""
+
+    code = "INCORRECT_CONTACT"
+
+
+class TransientFailure(DeliveryError):
+    """Timeout, connection error, 5xx: try again later with backoff (D7)."""
+
+    code = "TRANSIENT"
+
+
+class PermanentFailure(DeliveryError):
+    """Refused for another reason (bad configuration, malformed request): no retry, no fallback."""
+
+    code = "PERMANENT"

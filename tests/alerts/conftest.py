@@ -1,0 +1,41 @@
+import pytest
+
+from alerts.models import WorkspaceWebhook
+from tests.peers import HttpPeer, SmtpPeer
+
+
+@pytest.fixture
+def smtp(settings):
+    """Mail goes to a real SMTP server on loopback."""
+    with SmtpPeer() as peer:
+        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                                        "OPTIONS": {"host": "127.0.0.1", "port": peer.port, "timeout": 5}}}
+        yield peer.handler
+
+
+@pytest.fixture
+def http_peer(settings):
+    """An HTTP server playing SMS gateway (/sms), voice gateway (/voice) and webhook (/hook)."""
+    with HttpPeer() as peer:
+        settings.SMS_BACKEND = "contacts.sms.HttpGatewaySmsBackend"
+        settings.VOICE_BACKEND = "contacts.sms.HttpGatewayVoiceBackend"
+        settings.SMS_GATEWAY_URL = peer.url + "/sms"
+        settings.VOICE_GATEWAY_URL = peer.url + "/voice"
+        settings.HTTP_TIMEOUT_SECONDS = 1.0
+        yield peer
+
+
+@pytest.fixture(autouse=True)
+def _fast_retries(settings):
+    settings.DELIVERY_RETRY_BASE_SECONDS = 0
+    settings.DELIVERY_MAX_ATTEMPTS = 3
+
+
+@pytest.fixture
+def ws(demo):
+    return demo["workspaces"]["demo_workspace"]
+
+
+@pytest.fixture
+def webhook(ws, http_peer):
+    return WorkspaceWebhook.objects.create(workspace=ws, url=http_peer.url + "/hook", secret="s3cret")

@@ -1,0 +1,119 @@
+"""No alert is lost, none is sent twice (SPEC D8, with D7)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from alerts.channels.base import ChannelBackend
+from alerts.delivery import alert_accept
+from alerts.dispatch import deliveries_claim, deliveries_process, delivery_send
+from alerts.models import Alert, Delivery
+from contacts.models import ContactMethod, Principal
+
+S = Delivery.Status
+SENT = []
+SENT_LOCK = threading.Lock()
+
+
+class RecordingChannel(ChannelBackend):
+    def send(self, message):
+        with SENT_LOCK:
+            SENT.append(message.delivery_id)
+
+
+class ExplodingChannel(ChannelBackend):
+    def send(self, message):
+        raise RuntimeError("provider library crashed")
+
+
+@pytest.fixture
+def recording(settings):
+    SENT.clear()
+    settings.ALERT_CHANNEL_BACKENDS = {**settings.ALERT_CHANNEL_BACKENDS, "email": "tests.alerts.test_reliability.RecordingChannel"}
+    return SENT
+
+
+def test_D8_alert_and_deliveries_are_stored_before_anything_is_sent(ws, recording, django_assert_num_queries):
+    alert = alert_accept(workspace=ws, title="t", recipients=["alice", "carol"], channels=["email", "sms"])
+    assert recording == []  # nothing sent at accept time
+    assert alert.deliveries.count() == 4
+    assert {d.status for d in alert.deliveries.filter(channel="email")} == {S.READY_TO_SEND}
+
+
+def test_D8_a_backend_that_raises_still_ends_every_delivery(ws, settings):
+    settings.ALERT_CHANNEL_BACKENDS = {**settings.ALERT_CHANNEL_BACKENDS, "email": "tests.alerts.test_reliability.ExplodingChannel"}
+    alert = alert_accept(workspace=ws, title="t", recipients=["alice", "carol"], channels=["email"])
+    deliveries_process()
+    deliveries = list(alert.deliveries.all())
+    assert all(d.is_final for d in deliveries)
+    primaries = [d for d in deliveries if d.role == "primary"]
+    assert {d.reason_code for d in primaries} == {"BACKEND_ERROR"}
+    assert all("provider library crashed" in d.reason for d in primaries)
+
+
+def test_D8_worker_killed_mid_delivery_is_claimed_again_after_its_lease(ws, recording, settings):
+    alert = alert_accept(workspace=ws, title="t", recipients=["alice"], channels=["email"])
+    (claimed,) = deliveries_claim(worker="dead-worker", limit=10)  # ...and the worker dies here
+    assert deliveries_process(worker="second") == 0  # leased: nobody else may send it meanwhile
+    Delivery.objects.filter(pk=claimed).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert deliveries_process(worker="second") == 1
+    delivery = alert.deliveries.get()
+    assert delivery.status == S.SEND_SUCCESS and delivery.attempts == 2 and recording == [delivery.pk]
+    # The dead worker's late answer is ignored: the outcome is recorded once.
+    assert delivery_send(delivery_id=claimed, worker="dead-worker") == 0
+    assert alert.deliveries.get().status == S.SEND_SUCCESS
+
+
+def test_D8_every_delivery_ends_in_exactly_one_final_status(ws, smtp, http_peer):
+    smtp.refuse.add("dave@example.invalid")
+    alert = alert_accept(workspace=ws, title="t", recipients=["alice", "bob", "carol", "dave"], channels=["email", "sms", "voice", "webhook"])
+    deliveries_process()
+    for delivery in Delivery.objects.filter(alert=alert):
+        assert delivery.status in Delivery.FINAL and delivery.finished_at is not None
+        assert delivery.status == S.SEND_SUCCESS or delivery.reason_code
+
+
+@pytest.mark.django_db(transaction=True)
+def test_D8_two_workers_racing_never_send_twice(recording, settings):
+    """Two workers (threads with their own connections) share 240 deliveries; on PostgreSQL they
+    claim with SELECT … FOR UPDATE SKIP LOCKED."""
+    from alerts.demo import demo_load
+    from alerts.models import Membership
+
+    settings.DELIVERY_BATCH_SIZE = 7
+    demo = demo_load(password="demo")
+    ws = demo["workspaces"]["demo_workspace"]
+    account = demo["accounts"]["intl"]
+    names = []
+    for i in range(240):
+        p = Principal.objects.create(account=account, kind="user", name=f"racer-{i:03}", email=f"r{i}@example.com")
+        ContactMethod.objects.create(principal=p, channel="email", status="activated")
+        Membership.objects.create(workspace=ws, principal=p)
+        names.append(p.name)
+    alert = alert_accept(workspace=ws, title="race", recipients=names, channels=["email"])
+    errors = []
+
+    def work(name):
+        try:
+            deliveries_process(worker=name)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(f"worker-{n}",)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    deliveries = Delivery.objects.filter(alert=alert)
+    assert deliveries.count() == 240
+    assert set(deliveries.values_list("status", flat=True)) == {S.SEND_SUCCESS}
+    assert sorted(recording) == sorted(deliveries.values_list("pk", flat=True))  # each exactly once
+    assert len(set(deliveries.values_list("lease_owner", flat=True))) >= 1
+    assert Alert.objects.count() == 1
