@@ -50,3 +50,9 @@ clean:
 
 bench: install messages
 	$(PY) manage.py bench
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		db=alert_contacts_bench_$$$$; \
+		psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $$db" postgres && \
+		DATABASE_URL=postgres://postgres@127.0.0.1:5432/$$db $(PY) manage.py bench; \
+		psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $$db WITH (FORCE)" postgres; \
+	fi

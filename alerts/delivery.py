@@ -3,7 +3,7 @@ language (D2–D4, C10), and the fallback chain (D6)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,28 +31,34 @@ class Reason:
 
 
 def recipients_resolve(*, workspace, names):
-    """Principals for names (RAM user login names; RAM roles as `role:Name` or by name when no user
-    has it), members of the workspace. Raises ValidationError naming every unknown name."""
-    members = Principal.objects.filter(is_member(workspace=workspace), account_id=workspace.account_id)
-    found, unknown = [], []
+    """Principals for names (RAM user login names; RAM roles as `role:Name`, or by name when no user
+    has it), members of the workspace, in one query. Raises ValidationError naming every unknown name."""
+    wanted = []
     for raw in names:
         name = str(raw).strip()
-        kind = None
-        if name.startswith(ROLE_PREFIX):
-            kind, name = Principal.Kind.ROLE, name[len(ROLE_PREFIX):]
-        candidates = [p for p in members.filter(name=name) if kind is None or p.kind == kind]
-        candidates.sort(key=lambda p: p.kind != Principal.Kind.USER)  # a user before a role of the same name
-        if not name or not candidates:
-            unknown.append(str(raw))
-        elif candidates[0] not in found:
-            found.append(candidates[0])
+        kind = Principal.Kind.ROLE if name.startswith(ROLE_PREFIX) else None
+        wanted.append((str(raw), kind, name[len(ROLE_PREFIX):] if kind else name))
+    members = Principal.objects.filter(
+        is_member(workspace=workspace), account_id=workspace.account_id, name__in={name for _, _, name in wanted}
+    )
+    by_name = {}
+    for principal in members.select_related("account").order_by("kind"):  # "role" sorts after "user"
+        by_name.setdefault((principal.name, None), principal)
+        by_name.setdefault((principal.name, principal.kind), principal)
+    found, unknown = {}, []
+    for raw, kind, name in wanted:
+        principal = by_name.get((name, kind)) if name else None
+        if principal is None:
+            unknown.append(raw)
+        else:
+            found.setdefault(principal.pk, principal)
     if unknown:
         raise ValidationError(
             {"recipients": [_("Not a RAM user or RAM role of this workspace: %(names)s.") % {"names": ", ".join(unknown)}]}
         )
     if not found:
         raise ValidationError({"recipients": [_("Name at least one recipient.")]})
-    return found
+    return list(found.values())
 
 
 def alert_accept(*, workspace, title, content="", rule="", severity="", recipients, channels, source="console", by=None):
@@ -76,10 +82,7 @@ def alert_accept(*, workspace, title, content="", rule="", severity="", recipien
     if errors:
         raise ValidationError(errors)
     channels = list(dict.fromkeys(channels))
-    principals = list(
-        Principal.objects.filter(pk__in=[p.pk for p in principals]).select_related("account")
-        .prefetch_related(Prefetch("contact_methods", to_attr="methods"))
-    )
+    prefetch_related_objects(principals, Prefetch("contact_methods", to_attr="methods"))
     webhook = WorkspaceWebhook.objects.filter(workspace=workspace).first()
     with transaction.atomic():
         alert = Alert.objects.create(
@@ -93,7 +96,7 @@ def alert_accept(*, workspace, title, content="", rule="", severity="", recipien
                 continue
             for principal in principals:
                 planned.append(delivery_plan(alert=alert, channel=channel, principal=principal, role=Role.PRIMARY, webhook=webhook))
-        Delivery.objects.bulk_create(planned, batch_size=500)
+        Delivery.objects.bulk_create(planned)  # batches only as the database's parameter limit needs
         transaction.on_commit(wake_workers)
     return alert
 

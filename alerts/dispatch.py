@@ -58,15 +58,32 @@ def deliveries_process(*, worker=None, limit=None):
         if not ids:
             break
         _schedule_recovery()
+        claimed = _load(ids)
+        webhooks = {w.workspace_id: w for w in WorkspaceWebhook.objects.filter(workspace_id__in={d.alert.workspace_id for d in claimed.values()})}
         for delivery_id in ids:
-            delivery_send(delivery_id=delivery_id, worker=worker)
+            delivery = claimed[delivery_id]
+            _send(delivery, worker, webhooks.get(delivery.alert.workspace_id))
             handled += 1
     return handled
 
 
+def _load(ids):
+    return Delivery.objects.select_related(
+        "alert__workspace__account", "alert__workspace__alternate_contact", "principal"
+    ).in_bulk(ids)
+
+
 def delivery_send(*, delivery_id, worker):
-    delivery = Delivery.objects.select_related("alert__workspace__account", "alert__workspace__alternate_contact", "principal").get(pk=delivery_id)
-    webhook = WorkspaceWebhook.objects.filter(workspace_id=delivery.alert.workspace_id).first() if delivery.route == Delivery.Route.WEBHOOK else None
+    """Send one claimed delivery and record its outcome (if `worker` still holds its lease)."""
+    delivery = _load([delivery_id])[delivery_id]
+    webhook = WorkspaceWebhook.objects.filter(workspace_id=delivery.alert.workspace_id).first()
+    return _send(delivery, worker, webhook)
+
+
+def _send(delivery, worker, webhook):
+    delivery_id = delivery.pk
+    if delivery.route != Delivery.Route.WEBHOOK:
+        webhook = None
     backend_channel = Channel.WEBHOOK if delivery.route == Delivery.Route.WEBHOOK else delivery.channel
     try:
         channel_backend(backend_channel).send(alert_message(delivery, webhook))

@@ -117,3 +117,24 @@ def test_D8_two_workers_racing_never_send_twice(recording, settings):
     assert sorted(recording) == sorted(deliveries.values_list("pk", flat=True))  # each exactly once
     assert len(set(deliveries.values_list("lease_owner", flat=True))) >= 1
     assert Alert.objects.count() == 1
+
+
+def test_D8_accepting_costs_the_same_queries_for_10_or_120_recipients(ws, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from alerts.models import Membership
+
+    account = ws.account
+    names = []
+    for i in range(120):
+        p = Principal.objects.create(account=account, kind="user", name=f"bulk-{i:03}", email=f"b{i}@example.com")
+        ContactMethod.objects.create(principal=p, channel="email", status="activated")
+        Membership.objects.create(workspace=ws, principal=p)
+        names.append(p.name)
+    counts = []
+    for size in (10, 120):
+        with CaptureQueriesContext(connection) as captured:
+            alert_accept(workspace=ws, title="t", recipients=names[:size], channels=["email", "sms"])
+        counts.append(len(captured))
+    assert counts[0] == counts[1] <= 12

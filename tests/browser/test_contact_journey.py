@@ -104,3 +104,28 @@ def test_A3_contacts_viewer_sees_no_edit(browser_demo, page, sign_in_page, shot)
     expect(page.locator("table.grid >> text=Edit")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("You can view contacts but not change them.")
     shot(page)
+
+
+def test_D6_D10_alert_history_shows_the_fallback_path(browser_demo, outbox, page, live_server, sign_in_page, settings, shot):
+    from alerts.delivery import alert_accept
+    from alerts.dispatch import deliveries_process
+
+    settings.OUTBOX_UNDELIVERABLE = ["*.invalid", "oncall@*"]
+    alert_accept(workspace=browser_demo["workspaces"]["demo_workspace"], title="Node etl_daily failed",
+                 recipients=["alice", "dave"], channels=["email", "sms"], severity="critical")
+    deliveries_process()
+    sign_in_page("alert-admin")
+    page.click("text=Go to Management Center")
+    page.click(".sidenav >> text=Alert History")
+    card = page.locator(".alert-card").first
+    expect(card).to_contain_text("Node etl_daily failed")
+    expect(card).to_contain_text("Basic Receiving Management recipient")
+    expect(card).to_contain_text("The primary and the alternate alert contact did not receive this alert.")
+    expect(card.locator('tr[data-status="SEND_FAIL"]')).to_have_count(3)  # dave's email, OnCallBackup's email, dave's sms
+    shot(page, "history-en")
+    page.select_option("#language-select", "zh-hans")
+    expect(page.locator("h1")).to_have_text("告警历史")
+    page.select_option("#id_status", "SEND_FAIL")
+    page.click("text=筛选")
+    expect(page.locator(".alert-card tr[data-status='SEND_SUCCESS']")).to_have_count(0)
+    shot(page, "history-zh-failed")
