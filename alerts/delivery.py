@@ -61,7 +61,8 @@ def recipients_resolve(*, workspace, names):
     return list(found.values())
 
 
-def alert_accept(*, workspace, title, content="", rule="", severity="", recipients, channels, source="console", by=None):
+def alert_accept(*, workspace, title, content="", rule="", severity="", recipients, channels, source="console", by=None,
+                 idempotency_key=None):
     """Store the alert and every delivery in one transaction, then wake the workers (D8).
     Bad input raises ValidationError and stores nothing."""
     errors = {}
@@ -88,6 +89,7 @@ def alert_accept(*, workspace, title, content="", rule="", severity="", recipien
         alert = Alert.objects.create(
             workspace=workspace, title=title, content=content or "", rule=rule or "", severity=severity or "",
             source=source, channels=channels, recipients=[str(r) for r in recipients], created_by=by if by and by.pk else None,
+            idempotency_key=idempotency_key,
         )
         planned = []
         for channel in channels:

@@ -18,6 +18,7 @@ from contacts.channel_errors import IncorrectContact, PermanentFailure, Transien
 
 from .channels import channel_backend
 from .delivery import fallback_create, wake_workers
+from .limits import LIMITED, limit_take
 from .messages import alert_message
 from .models import Channel, Delivery, WorkspaceWebhook
 
@@ -84,6 +85,13 @@ def _send(delivery, worker, webhook):
     delivery_id = delivery.pk
     if delivery.route != Delivery.Route.WEBHOOK:
         webhook = None
+        # D9: each direct text message or call takes one unit of the day's allowance, once.
+        workspace = delivery.alert.workspace
+        if delivery.channel in LIMITED and delivery.attempts == 1 and not limit_take(
+            account_id=workspace.account_id, region_id=workspace.region_id, channel=delivery.channel
+        ):
+            return _finish(delivery, worker, Status.SEND_OVERLIMIT, "OVER_DAILY_LIMIT",
+                           "The daily maximum for this channel is reached (Alert Resources).", fallback=False)
     backend_channel = Channel.WEBHOOK if delivery.route == Delivery.Route.WEBHOOK else delivery.channel
     try:
         channel_backend(backend_channel).send(alert_message(delivery, webhook))

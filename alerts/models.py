@@ -202,11 +202,17 @@ class Alert(models.Model):
     recipients = models.JSONField(_("recipients"), default=list)
     created_at = models.DateTimeField(_("accepted at"), auto_now_add=True, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("accepted from"))
+    # The API's Idempotency-Key: a retried POST with the same key returns this alert (I1).
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, null=True, blank=True)
 
     class Meta:
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "idempotency_key"], name="alert_idempotency_key",
+                                    condition=models.Q(idempotency_key__isnull=False)),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.title}"
@@ -264,3 +270,76 @@ class Delivery(models.Model):
     @property
     def is_final(self):
         return self.status in self.FINAL
+
+
+class ApiToken(models.Model):
+    """A workspace's token for the alert API (I1) or for an Alertmanager receiver (I2). Only a
+    SHA-256 of the token is stored: tokens are long random strings, so a slow hash adds nothing."""
+
+    class Kind(models.TextChoices):
+        API = "api", _("Alert API")
+        ALERTMANAGER = "alertmanager", _("Prometheus Alertmanager receiver")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("workspace"))
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.API)
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("The first characters, to recognise a token."))
+    digest = models.CharField(_("SHA-256"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("created by"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # Alertmanager receivers: where each alert of a group goes (I2).
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    send_resolved = models.BooleanField(_("send resolved notifications"), default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
+
+
+class AlertLimit(models.Model):
+    """Daily limits per account and region (D9); empty means unlimited."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="alert_limits", verbose_name=_("account"))
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name=_("region"))
+    max_sms_per_day = models.PositiveIntegerField(_("Maximum Alert SMS Messages Per Day"), null=True, blank=True)
+    max_voice_per_day = models.PositiveIntegerField(_("Maximum Alert Phone Calls Per Day"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("alert limit")
+        verbose_name_plural = _("alert limits")
+        constraints = [models.UniqueConstraint(fields=["account", "region"], name="alert_limit_unique")]
+
+    def __str__(self):
+        return f"{self.account} / {self.region}"
+
+
+class UsageCounter(models.Model):
+    """Text messages and phone calls taken per account, region and day (D9). Units are taken by one
+    conditional UPDATE, so two workers can never both take the last one."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", verbose_name=_("account"))
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name=_("region"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    day = models.DateField(_("day"))
+    used = models.PositiveIntegerField(_("used"), default=0)
+
+    class Meta:
+        verbose_name = _("usage counter")
+        verbose_name_plural = _("usage counters")
+        constraints = [models.UniqueConstraint(fields=["account", "region", "channel", "day"], name="usage_unique")]
+
+    def __str__(self):
+        return f"{self.account} {self.region} {self.channel} {self.day}: {self.used}"

@@ -1,11 +1,16 @@
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,10 +18,16 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+from contacts.models import ContactMethod
+
 from .access import GRANTING_ROLES, Perm, WorkspaceAccessMixin, identity_of, workspaces_visible_to
-from .models import Alert, Channel, Delivery
+from .api_tokens import api_token_create, api_token_revoke
+from .delivery import alert_accept
+from .limits import alert_limit_set, usage_summary
+from .models import Alert, AlertLimit, ApiToken, Channel, Delivery, WorkspaceWebhook
 from .regions import current_region, region_choose
 from .services import workspace_alternate_contact_set
+from .webhooks import webhook_configure, webhook_remove, webhook_rotate_secret, webhook_test
 
 
 class AlertHistoryFilter(forms.Form):
@@ -126,3 +137,162 @@ class AlertHistoryView(WorkspaceAccessMixin, TemplateView):
         query.pop("page", None)
         context.update(form=form, page=page, nav="history", query=query.urlencode(), Status=Delivery.Status)
         return context
+
+
+class AlertResourcesForm(forms.Form):
+    max_sms_per_day = forms.IntegerField(label=gettext_lazy("Maximum Alert SMS Messages Per Day"), required=False,
+                                         min_value=0, max_value=1_000_000, help_text=gettext_lazy("Empty means unlimited."))
+    max_voice_per_day = forms.IntegerField(label=gettext_lazy("Maximum Alert Phone Calls Per Day"), required=False,
+                                           min_value=0, max_value=1_000_000, help_text=gettext_lazy("Empty means unlimited."))
+
+
+class AlertResourcesView(WorkspaceAccessMixin, TemplateView):
+    """Alert Resources (D9, A3): usage per channel today and this month for the workspace's account
+    and region, and the daily limits, which only `set the maximum number of alerts` may change."""
+
+    template_name = "alerts/alert_resources.html"
+
+    def has_permission(self):
+        super().has_permission()
+        return bool(self.permissions & {Perm.VIEW_ALERT_RESOURCES, Perm.SET_ALERT_LIMITS})
+
+    def limit(self):
+        return AlertLimit.objects.filter(account=self.workspace.account, region=self.workspace.region).first()
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        limit = self.limit()
+        initial = {"max_sms_per_day": limit.max_sms_per_day if limit else None,
+                   "max_voice_per_day": limit.max_voice_per_day if limit else None}
+        usage = usage_summary(account=self.workspace.account, region=self.workspace.region)
+        context.update(
+            nav="resources", form=form or AlertResourcesForm(initial=initial),
+            can_set=Perm.SET_ALERT_LIMITS in self.permissions,
+            rows=[(Channel.SMS.label, usage[Channel.SMS], initial["max_sms_per_day"]),
+                  (Channel.VOICE.label, usage[Channel.VOICE], initial["max_voice_per_day"])],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if Perm.SET_ALERT_LIMITS not in self.permissions:
+            return self.handle_no_permission()
+        form = AlertResourcesForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        alert_limit_set(account=self.workspace.account, region=self.workspace.region, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Daily limits saved."))
+        return redirect("alerts:alert_resources", workspace_id=self.workspace.pk)
+
+
+class ApiTokensView(WorkspaceAccessMixin, TemplateView):
+    """API tokens and Alertmanager receivers of the workspace (I1, I2): create (shown once), revoke."""
+
+    required_permission = Perm.MANAGE_CONTACTS
+    template_name = "alerts/api_tokens.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            nav="tokens", tokens=self.workspace.api_tokens.select_related("created_by"),
+            new_token=self.request.session.pop("new_token", None), Kind=ApiToken.Kind, channels=Channel.choices,
+            api_url=self.request.build_absolute_uri(reverse("api:alerts")),
+            alertmanager_url=self.request.build_absolute_uri(reverse("api:alertmanager")),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if "revoke" in request.POST:
+            token = self.workspace.api_tokens.filter(pk=request.POST.get("revoke") if request.POST.get("revoke", "").isdigit() else None).first()
+            if token is None:
+                messages.error(request, _("That token does not exist."))
+            else:
+                api_token_revoke(token=token)
+                messages.success(request, _("Token revoked: requests with it are refused from now on."))
+            return redirect("alerts:api_tokens", workspace_id=self.workspace.pk)
+        kind = request.POST.get("kind", ApiToken.Kind.API)
+        if kind not in ApiToken.Kind.values:
+            kind = ApiToken.Kind.API
+        try:
+            token, raw = api_token_create(
+                workspace=self.workspace, name=request.POST.get("name", ""), kind=kind, by=request.user,
+                recipients=[n.strip() for n in request.POST.get("recipients", "").split(",") if n.strip()],
+                channels=request.POST.getlist("channels"), send_resolved=bool(request.POST.get("send_resolved")),
+            )
+        except ValidationError as error:
+            for field_errors in error.message_dict.values():
+                for message in field_errors:
+                    messages.error(request, message)
+            return redirect("alerts:api_tokens", workspace_id=self.workspace.pk)
+        # Shown once, on the next page only; never stored in clear.
+        request.session["new_token"] = {"name": token.name, "raw": raw}
+        return redirect("alerts:api_tokens", workspace_id=self.workspace.pk)
+
+
+class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
+    """The custom webhook: URL, secret (shown once, rotatable), Test connectivity (D4, I3)."""
+
+    required_permission = Perm.MANAGE_CONTACTS
+    template_name = "alerts/webhook_settings.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(nav="webhook", webhook=WorkspaceWebhook.objects.filter(workspace=self.workspace).first(),
+                       new_secret=self.request.session.pop("new_secret", None),
+                       test_result=self.request.session.pop("webhook_test", None))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action", "save")
+        webhook = WorkspaceWebhook.objects.filter(workspace=self.workspace).first()
+        if action == "save":
+            try:
+                webhook, secret = webhook_configure(workspace=self.workspace, url=request.POST.get("url", ""))
+            except ValidationError as error:
+                messages.error(request, " ".join(error.message_dict["url"]))
+                return redirect("alerts:webhook", workspace_id=self.workspace.pk)
+            if secret:
+                request.session["new_secret"] = secret
+            messages.success(request, _("Custom webhook saved."))
+        elif webhook is None:
+            messages.error(request, _("Save a webhook URL first."))
+        elif action == "rotate":
+            request.session["new_secret"] = webhook_rotate_secret(webhook=webhook)
+            messages.success(request, _("New secret generated: the old one no longer signs pushes."))
+        elif action == "test":
+            ok, text = webhook_test(webhook=webhook)
+            request.session["webhook_test"] = {"ok": ok, "text": text}
+        elif action == "remove":
+            webhook_remove(workspace=self.workspace)
+            messages.success(request, _("Custom webhook removed."))
+        return redirect("alerts:webhook", workspace_id=self.workspace.pk)
+
+
+class TestMessageView(WorkspaceAccessMixin, View):
+    """Send a test message to one Activated contact method (I3); rate-limited; recorded like any
+    delivery (it appears in the alert history with source `test`)."""
+
+    required_permission = Perm.MANAGE_CONTACTS
+    http_method_names = ["post"]
+
+    def post(self, request, workspace_id, method_id):
+        method = ContactMethod.objects.filter(
+            pk=method_id, principal__account_id=self.workspace.account_id, principal__memberships__workspace=self.workspace
+        ).select_related("principal").first()
+        if method is None:
+            raise Http404
+        back = redirect("contacts:ram_users" if method.principal.kind == "user" else "contacts:ram_roles", workspace_id=self.workspace.pk)
+        if not method.is_activated:
+            messages.error(request, _("Only activated contact methods can receive a test message."))
+            return back
+        channel = Channel.EMAIL if method.channel == ContactMethod.Channel.EMAIL else Channel.SMS
+        since = timezone.now() - timedelta(seconds=settings.TEST_MESSAGE_WINDOW_SECONDS)
+        recent = Delivery.objects.filter(alert__source="test", principal=method.principal, channel=channel,
+                                         role=Delivery.Role.PRIMARY, created_at__gte=since).count()
+        if recent >= settings.TEST_MESSAGE_LIMIT:
+            messages.error(request, _("Too many test messages for this contact method. Try again later."))
+            return back
+        name = method.principal.name if method.principal.kind == "user" else f"role:{method.principal.name}"
+        alert_accept(workspace=self.workspace, source="test", title=_("Test message"), recipients=[name], channels=[channel],
+                     content=_("A test message from DataWorks Alert Contacts. No action is needed."), by=request.user)
+        messages.success(request, _("Test message sent to %(principal)s. Its delivery is in the alert history.") % {"principal": method.principal.label})
+        return back

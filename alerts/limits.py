@@ -1,0 +1,54 @@
+"""Daily limits of alert text messages and phone calls per account and region (D9)."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from .models import AlertLimit, Channel, UsageCounter
+
+LIMITED = {Channel.SMS: "max_sms_per_day", Channel.VOICE: "max_voice_per_day"}
+
+
+def limit_take(*, account_id, region_id, channel, day=None):
+    """Take one unit of today's allowance; False when the limit is reached. One conditional UPDATE
+    takes the unit, so concurrent workers can never both take the last one."""
+    day = day or timezone.localdate()
+    counter = _counter(account_id=account_id, region_id=region_id, channel=channel, day=day)
+    limit = AlertLimit.objects.filter(account_id=account_id, region_id=region_id).values_list(LIMITED[channel], flat=True).first()
+    units = UsageCounter.objects.filter(pk=counter.pk)
+    if limit is not None:
+        units = units.filter(used__lt=limit)
+    return units.update(used=F("used") + 1) == 1
+
+
+def _counter(*, account_id, region_id, channel, day):
+    lookup = {"account_id": account_id, "region_id": region_id, "channel": channel, "day": day}
+    counter = UsageCounter.objects.filter(**lookup).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                counter = UsageCounter.objects.create(**lookup)
+        except IntegrityError:  # another worker created it first
+            counter = UsageCounter.objects.get(**lookup)
+    return counter
+
+
+def usage_summary(*, account, region):
+    """{channel: {"today": n, "month": n}} for text messages and phone calls."""
+    today = timezone.localdate()
+    rows = UsageCounter.objects.filter(account=account, region=region, day__gte=today.replace(day=1), day__lte=today)
+    summary = {channel: {"today": 0, "month": 0} for channel in LIMITED}
+    for row in rows.values("channel", "day").annotate(total=Sum("used")):
+        entry = summary.setdefault(row["channel"], {"today": 0, "month": 0})
+        entry["month"] += row["total"]
+        if row["day"] == today:
+            entry["today"] += row["total"]
+    return summary
+
+
+def alert_limit_set(*, account, region, max_sms_per_day, max_voice_per_day, by=None):
+    limit, _ = AlertLimit.objects.get_or_create(account=account, region=region)
+    limit.max_sms_per_day, limit.max_voice_per_day = max_sms_per_day, max_voice_per_day
+    limit._history_user = by
+    limit.save()
+    return limit

@@ -1,0 +1,66 @@
+"""The workspace's custom webhook settings (D4, I3): URL, a generated secret shown once, rotation,
+and a connectivity test that pushes a signed test message and reports the answer."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contacts.channel_errors import DeliveryError
+
+from .channels.base import AlertMessage
+from .channels.webhook import WebhookChannel
+from .models import WorkspaceWebhook
+
+
+def _new_secret():
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def webhook_configure(*, workspace, url):
+    """Set the URL; a new webhook gets a secret, returned once (None when the secret is kept)."""
+    url = (url or "").strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError({"url": [_("Enter an http:// or https:// URL.")]}) from None
+    with transaction.atomic():
+        webhook = WorkspaceWebhook.objects.select_for_update().filter(workspace=workspace).first()
+        if webhook is None:
+            secret = _new_secret()
+            webhook = WorkspaceWebhook.objects.create(workspace=workspace, url=url, secret=secret)
+            return webhook, secret
+        webhook.url = url
+        webhook.save(update_fields=["url"])
+    return webhook, None
+
+
+def webhook_rotate_secret(*, webhook):
+    secret = _new_secret()
+    WorkspaceWebhook.objects.filter(pk=webhook.pk).update(secret=secret)
+    return secret
+
+
+def webhook_remove(*, workspace):
+    WorkspaceWebhook.objects.filter(workspace=workspace).delete()
+
+
+def webhook_test(*, webhook):
+    """Push a signed test message; returns (ok, text to show)."""
+    payload = {
+        "message": {"title": "Test message", "remind_name": "connectivity test", "remind_type": "test",
+                    "occur_time": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
+                    "more_information": "A test push from Alert Contacts.", "project_name": webhook.workspace.name},
+        "test": True,
+    }
+    message = AlertMessage(delivery_id=0, channel="webhook", to="", language="en", subject="", body="",
+                           account_uid=webhook.workspace.account.uid, webhook_url=webhook.url,
+                           webhook_secret=webhook.secret, payload=payload)
+    try:
+        WebhookChannel().send(message)
+    except DeliveryError as error:
+        return False, error.text
+    return True, ""
