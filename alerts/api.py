@@ -179,8 +179,8 @@ class AlertmanagerView(View):
                         details.append(str(item["generatorURL"]))
                     alert = alert_accept(
                         workspace=token.workspace, source="alertmanager", recipients=token.recipients, channels=token.channels,
-                        title=title, content="\n".join(d for d in details if d), rule=name,
-                        severity=str(labels.get("severity") or ""),
+                        title=title, content="\n".join(d for d in details if d), rule=name[:200],
+                        severity=str(labels.get("severity") or "")[:20],
                     )
                     accepted.append(alert.pk)
         except ValidationError as invalid:

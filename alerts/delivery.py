@@ -61,11 +61,34 @@ def recipients_resolve(*, workspace, names):
     return list(found.values())
 
 
+def _text_problem(value):
+    """Why a text cannot be stored (databases refuse NUL; lone surrogates are not UTF-8), or None."""
+    if "\x00" in value:
+        return _("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _("must be valid Unicode text")
+    return None
+
+
 def alert_accept(*, workspace, title, content="", rule="", severity="", recipients, channels, source="console", by=None,
                  idempotency_key=None):
     """Store the alert and every delivery in one transaction, then wake the workers (D8).
     Bad input raises ValidationError and stores nothing."""
     errors = {}
+    texts = {"title": title or "", "content": content or "", "rule": rule or "", "severity": severity or ""}
+    texts["recipients"] = "".join(str(r) for r in (recipients or []))
+    texts["channels"] = "".join(str(c) for c in (channels or []))
+    for field, value in texts.items():
+        problem = _text_problem(value)
+        if problem:
+            errors[field] = [problem]
+    if errors:
+        raise ValidationError(errors)
+    for field, limit in (("rule", 200), ("severity", 20)):
+        if len(texts[field]) > limit:
+            errors[field] = [_("At most %(limit)d characters.") % {"limit": limit}]
     title = (title or "").strip()
     if not title:
         errors["title"] = [_("A title is required.")]

@@ -112,14 +112,14 @@ def test_I1_openapi_document(client, db):
 def test_I1_E1_schemathesis_finds_no_500_and_no_schema_violation(live_server, settings):
     """Property-based run of the OpenAPI document against the live test server."""
     import schemathesis
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hsettings
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
         response_schema_conformance,
         status_code_conformance,
     )
-    from hypothesis import HealthCheck, given
-    from hypothesis import settings as hsettings
 
     from alerts.demo import demo_load
 

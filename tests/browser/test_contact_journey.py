@@ -129,3 +129,28 @@ def test_D6_D10_alert_history_shows_the_fallback_path(browser_demo, outbox, page
     page.click("text=筛选")
     expect(page.locator(".alert-card tr[data-status='SEND_SUCCESS']")).to_have_count(0)
     shot(page, "history-zh-failed")
+
+
+def test_D9_set_a_limit_then_see_overlimit_in_the_history(browser_demo, outbox, page, live_server, sign_in_page, shot):
+    from alerts.delivery import alert_accept
+    from alerts.dispatch import deliveries_process
+
+    sign_in_page("alert-admin")
+    page.click("text=Go to Management Center")
+    page.click(".sidenav >> text=Alert Resources")
+    page.fill("#id_max_sms_per_day", "1")
+    page.click("text=Save")
+    expect(page.locator(".message")).to_contain_text("Daily limits saved.")
+    ws = browser_demo["workspaces"]["demo_workspace"]
+    for title in ("First SMS", "Second SMS"):
+        alert_accept(workspace=ws, title=title, recipients=["alice"], channels=["sms"])
+    deliveries_process()
+    page.reload()
+    expect(page.locator("table.usage")).to_contain_text("1")
+    shot(page, "resources")
+    page.click(".sidenav >> text=Alert History")
+    second = page.locator(".alert-card", has_text="Second SMS")
+    expect(second.locator('tr[data-status="SEND_OVERLIMIT"]')).to_have_count(1)
+    expect(second).to_contain_text("OVER_DAILY_LIMIT")
+    expect(page.locator(".alert-card", has_text="First SMS").locator('tr[data-status="SEND_SUCCESS"]')).to_have_count(1)
+    shot(page, "history-overlimit")

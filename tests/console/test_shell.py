@@ -122,3 +122,16 @@ def test_demo_data_refuses_without_debug(db, settings):
     with pytest.raises(CommandError, match="--force"):
         call_command("load_demo_data")
     call_command("load_demo_data", "--force")
+
+
+@pytest.mark.parametrize(
+    "method, url, data",
+    [("get", "/workspaces/{ws}/alert-contacts/ram-users/", {"q": "a\x00b"}),
+     ("post", "/region/", {"region": "cn-\x00hangzhou"}),
+     ("get", "/workspaces/{ws}/alert-history/", {"status": "\x00"})],
+)
+def test_E1_nul_characters_get_a_clear_400_not_a_500(demo, sign_in, method, url, data):
+    client = sign_in("dw-admin")
+    target = url.format(ws=demo["workspaces"]["demo_workspace"].pk)
+    response = getattr(client, method)(target, data)
+    assert response.status_code == 400 and "NUL" in response.content.decode()

@@ -1,0 +1,22 @@
+"""Refuse form and query values that no database can store (NUL characters) with a clear 400,
+once for every view, instead of letting one reach a query and fail there (E1)."""
+
+from django.http import HttpResponseBadRequest
+from django.utils.translation import gettext as _
+
+
+class RejectNulMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or self._has_nul(request.GET) or (
+            request.method == "POST" and request.content_type != "application/json" and self._has_nul(request.POST)
+        ):
+            return HttpResponseBadRequest(_("The request contains a NUL character, which is not allowed."),
+                                          content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(query):
+        return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())
