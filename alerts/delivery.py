@@ -1,6 +1,7 @@
 """Accepting an alert (D8) and planning its deliveries: who, on which channel and route, in which
 language (D2–D4, C10), and the fallback chain (D6)."""
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
@@ -26,7 +27,6 @@ class Reason:
     NOT_ACTIVATED = "NOT_ACTIVATED", _("The recipient's contact method is not activated.")
     NO_WEBHOOK = "NO_WEBHOOK", _("The number is outside the Chinese mainland and the workspace has no custom webhook.")
     NOT_MOBILE = "NOT_MOBILE", _("Phone calls and text messages go only to mobile numbers; this Chinese mainland number is not a mobile number.")
-    NO_ALTERNATE = "NO_ALTERNATE", _("The workspace has no alternate alert contact.")
     NO_ACCOUNT_RECIPIENT = "NO_ACCOUNT_RECIPIENT", _("The account has no Basic Receiving Management email address.")
 
 
@@ -171,8 +171,6 @@ def delivery_plan(*, alert, channel, principal, role, webhook, replaces=None):
 
 
 def _in_mainland(number):
-    import phonenumbers
-
     return phonenumbers.region_code_for_number(number) == "CN"
 
 
