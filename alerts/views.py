@@ -194,7 +194,7 @@ class ApiTokensView(WorkspaceAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(
             nav="tokens", tokens=self.workspace.api_tokens.select_related("created_by"),
-            new_token=self.request.session.pop("new_token", None), Kind=ApiToken.Kind, channels=Channel.choices,
+            Kind=ApiToken.Kind, channels=Channel.choices,
             api_url=self.request.build_absolute_uri(reverse("api:alerts")),
             alertmanager_url=self.request.build_absolute_uri(reverse("api:alertmanager")),
         )
@@ -223,9 +223,8 @@ class ApiTokensView(WorkspaceAccessMixin, TemplateView):
                 for message in field_errors:
                     messages.error(request, message)
             return redirect("alerts:api_tokens", workspace_id=self.workspace.pk)
-        # Shown once, on the next page only; never stored in clear.
-        request.session["new_token"] = {"name": token.name, "raw": raw}
-        return redirect("alerts:api_tokens", workspace_id=self.workspace.pk)
+        # Shown once, in this answer only: the raw token is never stored, not even in the session.
+        return self.render_to_response(self.get_context_data(new_token={"name": token.name, "raw": raw}))
 
 
 class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
@@ -236,9 +235,7 @@ class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(nav="webhook", webhook=WorkspaceWebhook.objects.filter(workspace=self.workspace).first(),
-                       new_secret=self.request.session.pop("new_secret", None),
-                       test_result=self.request.session.pop("webhook_test", None))
+        context.update(nav="webhook", webhook=WorkspaceWebhook.objects.filter(workspace=self.workspace).first())
         return context
 
     def post(self, request, *args, **kwargs):
@@ -250,21 +247,25 @@ class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
             except ValidationError as error:
                 messages.error(request, " ".join(error.message_dict["url"]))
                 return redirect("alerts:webhook", workspace_id=self.workspace.pk)
-            if secret:
-                request.session["new_secret"] = secret
             messages.success(request, _("Custom webhook saved."))
+            if secret:
+                return self.shown_once(secret)
         elif webhook is None:
             messages.error(request, _("Save a webhook URL first."))
         elif action == "rotate":
-            request.session["new_secret"] = webhook_rotate_secret(webhook=webhook)
             messages.success(request, _("New secret generated: the old one no longer signs pushes."))
+            return self.shown_once(webhook_rotate_secret(webhook=webhook))
         elif action == "test":
             ok, text = webhook_test(webhook=webhook)
-            request.session["webhook_test"] = {"ok": ok, "text": text}
+            return self.render_to_response(self.get_context_data(test_result={"ok": ok, "text": text}))
         elif action == "remove":
             webhook_remove(workspace=self.workspace)
             messages.success(request, _("Custom webhook removed."))
         return redirect("alerts:webhook", workspace_id=self.workspace.pk)
+
+    def shown_once(self, secret):
+        """The secret appears in this answer only; it is never put in the session."""
+        return self.render_to_response(self.get_context_data(new_secret=secret))
 
 
 class TestMessageView(WorkspaceAccessMixin, View):
