@@ -170,6 +170,14 @@ class AlertmanagerView(View):
                     if status == "resolved" and not token.send_resolved:
                         skipped += 1
                         continue
+                    # Alertmanager repeats a still-firing alert every repeat_interval: the same
+                    # fingerprint, start and status is the same alert, accepted once.
+                    key = None
+                    if item.get("fingerprint"):
+                        key = f"alertmanager:{item['fingerprint']}:{item.get('startsAt', '')}:{status}"[:200]
+                        if Alert.objects.filter(workspace=token.workspace, idempotency_key=key).exists():
+                            skipped += 1
+                            continue
                     name = str(labels.get("alertname") or "Alertmanager alert")
                     summary = str(annotations.get("summary") or "")
                     title = f"{'[RESOLVED] ' if status == 'resolved' else ''}{name}{': ' + summary if summary else ''}"[:200]
@@ -180,7 +188,7 @@ class AlertmanagerView(View):
                     alert = alert_accept(
                         workspace=token.workspace, source="alertmanager", recipients=token.recipients, channels=token.channels,
                         title=title, content="\n".join(d for d in details if d), rule=name[:200],
-                        severity=str(labels.get("severity") or "")[:20],
+                        severity=str(labels.get("severity") or "")[:20], idempotency_key=key,
                     )
                     accepted.append(alert.pk)
         except ValidationError as invalid:

@@ -102,8 +102,10 @@ class ContactMethod(models.Model):
     # moves it, which makes every older link invalid (C8).
     link_sent_at = models.DateTimeField(_("activation link sent"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    # Why the newest activation message could not be sent (empty once one is sent).
+    send_error = models.CharField(_("sending failed"), max_length=500, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["send_error"])
 
     class Meta:
         verbose_name = _("contact method")

@@ -1,5 +1,8 @@
+import smtplib
+
 from django.tasks import task
 
+from .channel_errors import DeliveryError
 from .models import ContactMethod
 
 
@@ -14,5 +17,12 @@ def send_activation_message(*, method_id, link_sent_at):
         return "skipped"
     if method.link_sent_at.isoformat() != link_sent_at:
         return "superseded"
-    activation_send(method)
+    try:
+        activation_send(method)
+    except (smtplib.SMTPException, DeliveryError, OSError) as error:
+        # Shown on Alert Contacts next to the method, so an administrator knows to resend.
+        ContactMethod.objects.filter(pk=method.pk).update(send_error=str(getattr(error, "text", error))[:500])
+        raise
+    if method.send_error:
+        ContactMethod.objects.filter(pk=method.pk).update(send_error="")
     return "sent"

@@ -70,3 +70,10 @@ def test_I2_E1_receiver_with_a_recipient_no_longer_in_the_workspace_accepts_noth
     response = post(client, receiver[1], GROUP)
     assert response.status_code == 400 and "alice" in response.content.decode()
     assert not Alert.objects.exists()
+
+
+def test_I2_a_repeated_notification_of_the_same_firing_alert_is_accepted_once(client, receiver):
+    assert post(client, receiver[1], GROUP).json()["accepted"]
+    again = post(client, receiver[1], GROUP).json()
+    assert again["accepted"] == [] and again["skipped"] == 2
+    assert Alert.objects.count() == 1

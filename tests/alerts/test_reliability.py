@@ -138,3 +138,12 @@ def test_D8_accepting_costs_the_same_queries_for_10_or_120_recipients(ws, django
             alert_accept(workspace=ws, title="t", recipients=names[:size], channels=["email", "sms"])
         counts.append(len(captured))
     assert counts[0] == counts[1] <= 12
+
+
+def test_D8_deliver_due_command_sends_what_is_waiting(ws, recording, capsys):
+    from django.core.management import call_command
+
+    alert_accept(workspace=ws, title="t", recipients=["alice", "carol"], channels=["email"])
+    call_command("deliver_due")
+    assert "2 deliveries handled." in capsys.readouterr().out
+    assert len(recording) == 2

@@ -184,3 +184,19 @@ def test_C10_resend_view_reports_the_limit(sent, alice, demo, sign_in, settings)
     url = reverse("contacts:resend", args=[demo["workspaces"]["demo_workspace"].pk, method.pk])
     response = sign_in("dw-admin").post(url, follow=True)
     assert "Too many activation messages" in response.content.decode()
+
+
+def test_C7_C10_a_failed_activation_send_is_shown_for_a_resend(alice, demo, sign_in, settings, django_capture_on_commit_callbacks):
+    settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
+    settings.OUTBOX_UNDELIVERABLE = ["*@broken.example"]
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(principal=alice, phone="", email="alice@broken.example", language="auto")
+    method = ContactMethod.objects.get(principal=alice, channel="email")
+    assert "550" in method.send_error
+    html = sign_in("dw-admin").get(reverse("contacts:ram_users", args=[demo["workspaces"]["demo_workspace"].pk])).content.decode()
+    assert "Activation message not sent" in html
+    settings.OUTBOX_UNDELIVERABLE = []
+    with django_capture_on_commit_callbacks(execute=True):
+        activation_resend(method=method)
+    method.refresh_from_db()
+    assert method.send_error == ""
