@@ -20,7 +20,14 @@ from django.views.generic import TemplateView
 
 from contacts.models import ContactMethod
 
-from .access import GRANTING_ROLES, Perm, WorkspaceAccessMixin, identity_of, workspaces_visible_to
+from .access import (
+    GRANTING_ROLES,
+    Perm,
+    WorkspaceAccessMixin,
+    identity_of,
+    workspace_permissions,
+    workspaces_visible_to,
+)
 from .api_tokens import api_token_create, api_token_revoke
 from .delivery import alert_accept
 from .limits import alert_limit_set, usage_summary
@@ -67,7 +74,12 @@ def go_to_workspace(request):
     if not raw.isdigit():
         messages.error(request, _("Choose a workspace from the list first."))
         return redirect("alerts:management_center")
-    # The gate decides on the next page; an id the identity may not see gets the same 403 there.
+    # Open the first page the identity may see; the gate decides there (an id the identity may not
+    # see gets the same 403 as a forbidden one).
+    workspace = workspaces_visible_to(identity_of(request.user)).filter(pk=int(raw)).first()
+    permissions = workspace_permissions(identity_of(request.user), workspace)
+    if Perm.VIEW_CONTACTS not in permissions and permissions & {Perm.VIEW_ALERT_RESOURCES, Perm.SET_ALERT_LIMITS}:
+        return redirect("alerts:alert_resources", workspace_id=int(raw))
     return redirect("contacts:ram_users", workspace_id=int(raw))
 
 

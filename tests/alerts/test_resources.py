@@ -104,3 +104,11 @@ def test_D9_concurrent_workers_never_both_take_the_last_unit():
         t.join()
     assert results.count(True) == 5 and len(results) == 24
     assert UsageCounter.objects.get(channel="sms").used == 5
+
+
+def test_A3_go_to_management_center_opens_alert_resources_for_a_resources_only_role(ws, sign_in):
+    from alerts.models import CustomRole
+
+    CustomRole.objects.filter(name="ContactsViewer").update(can_view_contacts=False, can_view_alert_resources=True)
+    response = sign_in("contacts-viewer").get(reverse("alerts:go_to_workspace"), {"workspace": ws.pk})
+    assert response["Location"] == url(ws)
