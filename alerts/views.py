@@ -76,8 +76,9 @@ def go_to_workspace(request):
         return redirect("alerts:management_center")
     # Open the first page the identity may see; the gate decides there (an id the identity may not
     # see gets the same 403 as a forbidden one).
-    workspace = workspaces_visible_to(identity_of(request.user)).filter(pk=int(raw)).first()
-    permissions = workspace_permissions(identity_of(request.user), workspace)
+    identity = identity_of(request.user)
+    workspace = workspaces_visible_to(identity).filter(pk=int(raw)).first()
+    permissions = workspace_permissions(identity, workspace)
     if Perm.VIEW_CONTACTS not in permissions and permissions & {Perm.VIEW_ALERT_RESOURCES, Perm.SET_ALERT_LIMITS}:
         return redirect("alerts:alert_resources", workspace_id=int(raw))
     return redirect("contacts:ram_users", workspace_id=int(raw))

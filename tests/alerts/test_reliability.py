@@ -36,7 +36,7 @@ def recording(settings):
     return SENT
 
 
-def test_D8_alert_and_deliveries_are_stored_before_anything_is_sent(ws, recording, django_assert_num_queries):
+def test_D8_alert_and_deliveries_are_stored_before_anything_is_sent(ws, recording):
     alert = alert_accept(workspace=ws, title="t", recipients=["alice", "carol"], channels=["email", "sms"])
     assert recording == []  # nothing sent at accept time
     assert alert.deliveries.count() == 4
