@@ -180,7 +180,7 @@ class AlertmanagerView(View):
                             continue
                     name = str(labels.get("alertname") or "Alertmanager alert")
                     summary = str(annotations.get("summary") or "")
-                    title = f"{'[RESOLVED] ' if status == 'resolved' else ''}{name}{': ' + summary if summary else ''}"[:200]
+                    title = f"{name}{': ' + summary if summary else ''}"[:200]
                     details = [str(annotations.get("description") or "")]
                     details += [f"{k}={v}" for k, v in sorted(labels.items()) if k != "alertname"]
                     if item.get("generatorURL"):
@@ -189,6 +189,7 @@ class AlertmanagerView(View):
                         workspace=token.workspace, source="alertmanager", recipients=token.recipients, channels=token.channels,
                         title=title, content="\n".join(d for d in details if d), rule=name[:200],
                         severity=str(labels.get("severity") or "")[:20], idempotency_key=key,
+                        resolved=status == "resolved",
                     )
                     accepted.append(alert.pk)
         except ValidationError as invalid:

@@ -73,7 +73,7 @@ def _text_problem(value):
 
 
 def alert_accept(*, workspace, title, content="", rule="", severity="", recipients, channels, source="console", by=None,
-                 idempotency_key=None):
+                 idempotency_key=None, resolved=False):
     """Store the alert and every delivery in one transaction, then wake the workers (D8).
     Bad input raises ValidationError and stores nothing."""
     errors = {}
@@ -112,7 +112,7 @@ def alert_accept(*, workspace, title, content="", rule="", severity="", recipien
         alert = Alert.objects.create(
             workspace=workspace, title=title, content=content or "", rule=rule or "", severity=severity or "",
             source=source, channels=channels, recipients=[str(r) for r in recipients], created_by=by if by and by.pk else None,
-            idempotency_key=idempotency_key,
+            idempotency_key=idempotency_key, resolved=resolved,
         )
         planned = []
         for channel in channels:

@@ -204,6 +204,12 @@ class Alert(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("accepted from"))
     # The API's Idempotency-Key: a retried POST with the same key returns this alert (I1).
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, null=True, blank=True)
+    # SHA-256 of the request that used the key: the same key with another body is a conflict (I1).
+    request_digest = models.CharField(_("request digest"), max_length=64, blank=True, editable=False)
+    # A resolved notification (Alertmanager's status "resolved"): messages say so in their language.
+    resolved = models.BooleanField(_("resolved"), default=False)
+    # Recipients that were skipped (left the workspace, no longer exist), shown in history and the API.
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("alert")
@@ -254,6 +260,9 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     lease_owner = models.CharField(_("claimed by"), max_length=64, blank=True)
     lease_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    # D9: a direct text message or call takes one unit of the day's allowance exactly once; set in
+    # the same transaction as the unit is taken, so a re-claim after a crash never takes another.
+    unit_taken = models.BooleanField(_("daily unit taken"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     replaces = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="fallbacks", verbose_name=_("fallback for"))

@@ -51,7 +51,7 @@ def test_I2_resolved_notifications_when_configured(client, ws):
     _, raw = api_token_create(workspace=ws, name="p2", kind=ApiToken.Kind.ALERTMANAGER, recipients=["alice"],
                               channels=["email"], send_resolved=True)
     assert post(client, raw, GROUP).json()["skipped"] == 0
-    assert sorted(Alert.objects.values_list("title", flat=True)) == ["HighLatency: p99 above 2 s", "[RESOLVED] HighLatency: p99 above 2 s"]
+    assert sorted(Alert.objects.values_list("title", "resolved")) == [("HighLatency: p99 above 2 s", False), ("HighLatency: p99 above 2 s", True)]
 
 
 def test_I2_an_api_token_is_not_a_receiver_token(client, ws):
