@@ -1,23 +1,33 @@
-"""The alert API (I1) and the Prometheus Alertmanager receiver (I2): JSON, bearer tokens, never a
-500 for bad input, never a partial alert."""
+"""The alert API (I1) and the Prometheus Alertmanager receiver (I2): JSON in and out, errors
+included; bearer tokens; never a 500 for bad input, never a partial alert."""
 
+import hashlib
 import json
+import logging
+from functools import wraps
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.urls import reverse
-from django.utils.decorators import method_decorator
-from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from .alertmanager import alertmanager_translate
 from .api_tokens import api_token_authenticate
-from .delivery import alert_accept
-from .models import Alert, ApiToken
+from .delivery import recipients_lookup
+from .intake import MAX_IDEMPOTENCY_KEY, ChunkFailed, alert_accept, alerts_store, channels_clean
+from .models import Alert, ApiToken, Channel
 from .openapi import OPENAPI
 
-MAX_BODY = 256 * 1024
+logger = logging.getLogger(__name__)
+
 FIELDS = {"rule": str, "title": str, "content": str, "severity": str, "recipients": list, "channels": list}
+
+
+class ApiError(Exception):
+    def __init__(self, status, message, **extra):
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
 
 
 def error(status, message, **extra):
@@ -40,15 +50,59 @@ def unauthorized():
     return response
 
 
-def read_json(request):
-    if len(request.body) > MAX_BODY:
-        raise ValueError("the body is larger than 256 KiB")
+def api_endpoint(*, methods, token_kind=None):
+    """The one guard of every API view: JSON 405 for other methods, the bearer token of
+    `token_kind` (set as request.api_token), ApiError as a JSON answer, and a JSON 500 (logged) for
+    anything unexpected, so that no /api/ answer is ever an HTML page."""
+
+    def decorator(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in methods:
+                response = error(405, f"method {request.method} is not allowed here")
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                if token_kind is not None:
+                    request.api_token = api_token_authenticate(bearer(request), kind=token_kind)
+                    if request.api_token is None:
+                        return unauthorized()
+                return view(request, *args, **kwargs)
+            except ApiError as problem:
+                return error(problem.status, problem.message, **problem.extra)
+            except ValidationError as invalid:
+                return bad_request({k: [str(m) for m in v] for k, v in invalid.message_dict.items()})
+            except Exception:
+                logger.exception("API %s %s failed", request.method, request.path)
+                return error(500, "internal error; nothing was stored unless the answer said so")
+
+        return wrapped
+
+    return decorator
+
+
+def read_json(request, *, max_bytes):
+    """The body as a JSON object. A body over `max_bytes` is a 413 naming the limit; it is read
+    from the stream (request.body would stop at DATA_UPLOAD_MAX_MEMORY_SIZE with an HTML 400)."""
+    too_big = ApiError(413, f"the body is larger than the limit of {max_bytes} bytes", limit_bytes=max_bytes)
     try:
-        data = json.loads(request.body or b"null")
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > max_bytes:
+        raise too_big
+    raw = request.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise too_big
+    try:
+        data = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
-        raise ValueError("the body is not valid JSON") from None
+        raise ApiError(400, "invalid request", errors={"body": ["the body is not valid JSON"]}) from None
+    except RecursionError:
+        raise ApiError(400, "invalid request", errors={"body": ["the body is nested too deeply"]}) from None
     if not isinstance(data, dict):
-        raise ValueError("the body must be a JSON object")
+        raise ApiError(400, "invalid request", errors={"body": ["the body must be a JSON object"]})
     return data
 
 
@@ -60,15 +114,27 @@ def fallback_path(delivery, by_id):
     return path[::-1]
 
 
+def alert_url(request, alert_id):
+    return request.build_absolute_uri(reverse("api:alert", args=[alert_id]))
+
+
+def warnings_json(warnings):
+    """Warnings as stored (a code and its parameters) plus an English sentence for people."""
+    texts = {"RECIPIENTS_SKIPPED": "skipped recipients that are not RAM users or RAM roles of the workspace: {names}"}
+    return [{**w, "message": texts.get(w.get("code"), "{code}").format(names=", ".join(w.get("names", [])), code=w.get("code"))}
+            for w in warnings]
+
+
 def alert_json(request, alert):
     deliveries = list(alert.deliveries.order_by("pk"))
     by_id = {d.pk: d for d in deliveries}
     return {
         "id": alert.pk,
-        "url": request.build_absolute_uri(reverse("api:alert", args=[alert.pk])),
+        "url": alert_url(request, alert.pk),
         "workspace": alert.workspace.name,
         "rule": alert.rule, "title": alert.title, "content": alert.content, "severity": alert.severity,
-        "source": alert.source, "created_at": alert.created_at.isoformat(),
+        "source": alert.source, "created_at": alert.created_at.isoformat(), "resolved": alert.resolved,
+        "warnings": warnings_json(alert.warnings),
         "final": all(d.is_final for d in deliveries),
         "deliveries": [
             {"id": d.pk, "channel": d.channel, "recipient": d.recipient_name, "role": d.role, "address": d.address,
@@ -80,122 +146,115 @@ def alert_json(request, alert):
     }
 
 
-@method_decorator(csrf_exempt, name="dispatch")
-class AlertCollectionView(View):
-    http_method_names = ["post"]
+def accepted(request, alert_id):
+    url = alert_url(request, alert_id)
+    response = JsonResponse({"id": alert_id, "url": url}, status=202)
+    response["Location"] = url
+    return response
 
-    def post(self, request):
-        token = api_token_authenticate(bearer(request), kind=ApiToken.Kind.API)
-        if token is None:
-            return unauthorized()
-        try:
-            data = read_json(request)
-        except ValueError as problem:
-            return bad_request({"body": [str(problem)]})
-        errors = {}
-        for name, kind in FIELDS.items():
-            if name in data and data[name] is not None and not isinstance(data[name], kind):
-                errors[name] = [f"must be a {'list' if kind is list else 'string'}"]
-        for name in ("recipients", "channels"):
-            if isinstance(data.get(name), list) and not all(isinstance(v, str) for v in data[name]):
-                errors[name] = ["must be a list of strings"]
-        unknown = sorted(set(data) - set(FIELDS))
-        if unknown:
-            errors["body"] = [f"unknown field: {name}" for name in unknown]
-        if errors:
-            return bad_request(errors)
-        key = request.headers.get("Idempotency-Key", "").strip()[:200] or None
-        workspace = token.workspace
-        if key:
-            existing = Alert.objects.filter(workspace=workspace, idempotency_key=key).first()
-            if existing:
-                return JsonResponse({"id": existing.pk, "url": alert_json(request, existing)["url"]}, status=202)
-        try:
-            with transaction.atomic():
-                alert = alert_accept(
-                    workspace=workspace, source="api", recipients=data.get("recipients") or [],
-                    channels=data.get("channels") or [], title=data.get("title") or "", content=data.get("content") or "",
-                    rule=data.get("rule") or "", severity=data.get("severity") or "", idempotency_key=key,
-                )
-        except ValidationError as invalid:
-            return bad_request({k: [str(m) for m in v] for k, v in invalid.message_dict.items()})
-        except IntegrityError:  # the same key raced in: answer with the first alert
-            alert = Alert.objects.get(workspace=workspace, idempotency_key=key)
-        url = request.build_absolute_uri(reverse("api:alert", args=[alert.pk]))
-        response = JsonResponse({"id": alert.pk, "url": url}, status=202)
-        response["Location"] = url
+
+def _fields_check(data):
+    errors = {}
+    for name, kind in FIELDS.items():
+        if name in data and data[name] is not None and not isinstance(data[name], kind):
+            errors[name] = [f"must be a {'list' if kind is list else 'string'}"]
+    for name in ("recipients", "channels"):
+        if isinstance(data.get(name), list) and not all(isinstance(v, str) for v in data[name]):
+            errors[name] = ["must be a list of strings"]
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        errors["body"] = [f"unknown field: {name}" for name in unknown]
+    return errors
+
+
+def _idempotency_key(request):
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise ApiError(400, "invalid request",
+                       errors={"Idempotency-Key": [f"at most {MAX_IDEMPOTENCY_KEY} characters"]})
+    return key or None
+
+
+def _replay(request, *, workspace, key, digest):
+    """The answer for a key already used in this workspace: the first alert for the same body, a
+    422 for another body (a key names one request, as in payment APIs)."""
+    existing = Alert.objects.filter(workspace=workspace, idempotency_key=key).values("pk", "request_digest").first()
+    if existing is None:
+        return None
+    if existing["request_digest"] and existing["request_digest"] != digest:
+        return error(422, "this Idempotency-Key was used for a different request body",
+                     errors={"Idempotency-Key": ["already used for another request; use a new key"]},
+                     alert=existing["pk"])
+    return accepted(request, existing["pk"])
+
+
+@api_endpoint(methods=["POST"], token_kind=ApiToken.Kind.API)
+def alert_collection(request):
+    data = read_json(request, max_bytes=settings.API_MAX_BODY_BYTES)
+    errors = _fields_check(data)
+    if errors:
+        return bad_request(errors)
+    key = _idempotency_key(request)
+    workspace = request.api_token.workspace
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+    if key and (replay := _replay(request, workspace=workspace, key=key, digest=digest)):
+        return replay
+    alert = alert_accept(
+        workspace=workspace, source="api", recipients=data.get("recipients") or [],
+        channels=data.get("channels") or [], title=data.get("title") or "", content=data.get("content") or "",
+        rule=data.get("rule") or "", severity=data.get("severity") or "", idempotency_key=key, request_digest=digest,
+    )
+    if key and alert.request_digest != digest:  # the same key raced in with another body
+        return _replay(request, workspace=workspace, key=key, digest=digest)
+    return accepted(request, alert.pk)
+
+
+@api_endpoint(methods=["GET"], token_kind=ApiToken.Kind.API)
+def alert_detail(request, alert_id):
+    alert = Alert.objects.filter(pk=alert_id, workspace=request.api_token.workspace).select_related("workspace").first()
+    if alert is None:
+        return error(404, "no such alert in this workspace")
+    return JsonResponse(alert_json(request, alert))
+
+
+@api_endpoint(methods=["POST"], token_kind=ApiToken.Kind.ALERTMANAGER)
+def alertmanager_receiver(request):
+    """Each alert of the group becomes one alert to the recipients and channels of the receiver
+    token. A big group is stored in short chunks; recipients that left the workspace are skipped
+    with a warning instead of losing the alert for everybody (Alertmanager does not retry a 4xx)."""
+    token = request.api_token
+    data = read_json(request, max_bytes=settings.ALERTMANAGER_MAX_BODY_BYTES)
+    count = len(data["alerts"]) if isinstance(data.get("alerts"), list) else 0
+    if count > settings.ALERTMANAGER_MAX_ALERTS:
+        limit = settings.ALERTMANAGER_MAX_ALERTS
+        return error(413, f"the notification holds {count} alerts; the limit is {limit} (set max_alerts in Alertmanager)",
+                     limit_alerts=limit)
+    items, skipped = alertmanager_translate(data, token_id=token.pk, send_resolved=token.send_resolved)
+    channels = channels_clean(token.channels)
+    principals, unknown = recipients_lookup(workspace=token.workspace, names=token.recipients)
+    if not principals and Channel.WEBHOOK not in channels:
+        names = ", ".join(unknown) or "-"
+        return bad_request({"recipients": [f"no recipient of this receiver is a RAM user or RAM role of the workspace: {names}"]})
+    warnings = [{"code": "RECIPIENTS_SKIPPED", "names": unknown}] if unknown else []
+    try:
+        result = alerts_store(workspace=token.workspace, items=items, principals=principals, channels=channels,
+                              source="alertmanager", recipients=list(token.recipients), warnings=warnings)
+    except ChunkFailed as failed:
+        logger.error("Alertmanager notification stored only in part: %s", failed.error)
+        response = error(503, "the notification was stored only in part; send it again (repeats are recognised)",
+                         accepted=failed.result.accepted)
+        response["Retry-After"] = "5"
         return response
+    repeats = len(items) - len(result.accepted)
+    return JsonResponse({"accepted": result.accepted, "skipped": skipped + repeats, "warnings": warnings_json(warnings)},
+                        status=202)
 
 
-class AlertDetailView(View):
-    http_method_names = ["get"]
-
-    def get(self, request, alert_id):
-        token = api_token_authenticate(bearer(request), kind=ApiToken.Kind.API)
-        if token is None:
-            return unauthorized()
-        alert = Alert.objects.filter(pk=alert_id, workspace=token.workspace).select_related("workspace").first()
-        if alert is None:
-            return error(404, "no such alert in this workspace")
-        return JsonResponse(alert_json(request, alert))
-
-
-@method_decorator(csrf_exempt, name="dispatch")
-class AlertmanagerView(View):
-    """Prometheus Alertmanager's webhook (version 4): each alert of the group becomes one alert to
-    the recipients and channels configured for the receiver token."""
-
-    http_method_names = ["post"]
-
-    def post(self, request):
-        token = api_token_authenticate(bearer(request), kind=ApiToken.Kind.ALERTMANAGER)
-        if token is None:
-            return unauthorized()
-        try:
-            data = read_json(request)
-        except ValueError as problem:
-            return bad_request({"body": [str(problem)]})
-        if str(data.get("version")) != "4":
-            return bad_request({"version": ["only Alertmanager webhook version 4 is understood"]})
-        alerts = data.get("alerts")
-        if not isinstance(alerts, list) or not all(isinstance(a, dict) for a in alerts):
-            return bad_request({"alerts": ["must be a list of objects"]})
-        accepted, skipped = [], 0
-        try:
-            with transaction.atomic():
-                for item in alerts:
-                    labels = item.get("labels") if isinstance(item.get("labels"), dict) else {}
-                    annotations = item.get("annotations") if isinstance(item.get("annotations"), dict) else {}
-                    status = str(item.get("status") or data.get("status") or "firing")
-                    if status == "resolved" and not token.send_resolved:
-                        skipped += 1
-                        continue
-                    # Alertmanager repeats a still-firing alert every repeat_interval: the same
-                    # fingerprint, start and status is the same alert, accepted once.
-                    key = None
-                    if item.get("fingerprint"):
-                        key = f"alertmanager:{item['fingerprint']}:{item.get('startsAt', '')}:{status}"[:200]
-                        if Alert.objects.filter(workspace=token.workspace, idempotency_key=key).exists():
-                            skipped += 1
-                            continue
-                    name = str(labels.get("alertname") or "Alertmanager alert")
-                    summary = str(annotations.get("summary") or "")
-                    title = f"{name}{': ' + summary if summary else ''}"[:200]
-                    details = [str(annotations.get("description") or "")]
-                    details += [f"{k}={v}" for k, v in sorted(labels.items()) if k != "alertname"]
-                    if item.get("generatorURL"):
-                        details.append(str(item["generatorURL"]))
-                    alert = alert_accept(
-                        workspace=token.workspace, source="alertmanager", recipients=token.recipients, channels=token.channels,
-                        title=title, content="\n".join(d for d in details if d), rule=name[:200],
-                        severity=str(labels.get("severity") or "")[:20], idempotency_key=key,
-                        resolved=status == "resolved",
-                    )
-                    accepted.append(alert.pk)
-        except ValidationError as invalid:
-            return bad_request({k: [str(m) for m in v] for k, v in invalid.message_dict.items()})
-        return JsonResponse({"accepted": accepted, "skipped": skipped}, status=202)
-
-
+@api_endpoint(methods=["GET"])
 def openapi_document(request):
     return JsonResponse(OPENAPI)
+
+
+@api_endpoint(methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+def not_found(request, rest=""):
+    return error(404, "no such API resource")

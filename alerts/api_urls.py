@@ -1,12 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import api
 
 app_name = "api"
 
 urlpatterns = [
-    path("alerts", api.AlertCollectionView.as_view(), name="alerts"),
-    path("alerts/<int:alert_id>", api.AlertDetailView.as_view(), name="alert"),
-    path("alertmanager", api.AlertmanagerView.as_view(), name="alertmanager"),
+    path("alerts", api.alert_collection, name="alerts"),
+    path("alerts/<int:alert_id>", api.alert_detail, name="alert"),
+    path("alertmanager", api.alertmanager_receiver, name="alertmanager"),
     path("openapi.json", api.openapi_document, name="openapi"),
+    re_path(r"^(?P<rest>.*)$", api.not_found),  # every /api/ answer is JSON, a 404 too
 ]

@@ -1,10 +1,8 @@
-"""Accepting an alert (D8) and planning its deliveries: who, on which channel and route, in which
-language (D2–D4, C10), and the fallback chain (D6)."""
+"""Planning an alert's deliveries: who, on which channel and route, in which language (D2–D4,
+C10), and the fallback chain (D6)."""
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +11,7 @@ from contacts.models import ContactMethod, Language, Principal
 from contacts.phones import phone_is_mainland_mobile
 
 from .access import is_member
-from .models import Alert, Channel, Delivery, WorkspaceWebhook
+from .models import Channel, Delivery, WorkspaceWebhook
 
 ROLE_PREFIX = "role:"
 Status = Delivery.Status
@@ -30,9 +28,9 @@ class Reason:
     NO_ACCOUNT_RECIPIENT = "NO_ACCOUNT_RECIPIENT", _("The account has no Basic Receiving Management email address.")
 
 
-def recipients_resolve(*, workspace, names):
-    """Principals for names (RAM user login names; RAM roles as `role:Name`, or by name when no user
-    has it), members of the workspace, in one query. Raises ValidationError naming every unknown name."""
+def recipients_lookup(*, workspace, names):
+    """(principals, unknown names): principals for names (RAM user login names; RAM roles as
+    `role:Name`, or by name when no user has it) that are members of the workspace, in one query."""
     wanted = []
     for raw in names:
         name = str(raw).strip()
@@ -52,78 +50,26 @@ def recipients_resolve(*, workspace, names):
             unknown.append(raw)
         else:
             found.setdefault(principal.pk, principal)
+    return list(found.values()), unknown
+
+
+def recipients_resolve(*, workspace, names):
+    """Principals for names, members of the workspace. Raises ValidationError naming every unknown name."""
+    found, unknown = recipients_lookup(workspace=workspace, names=names)
     if unknown:
         raise ValidationError(
             {"recipients": [_("Not a RAM user or RAM role of this workspace: %(names)s.") % {"names": ", ".join(unknown)}]}
         )
     if not found:
         raise ValidationError({"recipients": [_("Name at least one recipient.")]})
-    return list(found.values())
+    return found
 
 
-def _text_problem(value):
-    """Why a text cannot be stored (databases refuse NUL; lone surrogates are not UTF-8), or None."""
-    if "\x00" in value:
-        return _("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return _("must be valid Unicode text")
-    return None
+def alert_accept(**kwargs):
+    """Kept for callers of the old home of this function; see alerts.intake.alert_accept."""
+    from .intake import alert_accept as accept
 
-
-def alert_accept(*, workspace, title, content="", rule="", severity="", recipients, channels, source="console", by=None,
-                 idempotency_key=None, resolved=False):
-    """Store the alert and every delivery in one transaction, then wake the workers (D8).
-    Bad input raises ValidationError and stores nothing."""
-    errors = {}
-    texts = {"title": title or "", "content": content or "", "rule": rule or "", "severity": severity or ""}
-    texts["recipients"] = "".join(str(r) for r in (recipients or []))
-    texts["channels"] = "".join(str(c) for c in (channels or []))
-    for field, value in texts.items():
-        problem = _text_problem(value)
-        if problem:
-            errors[field] = [problem]
-    if errors:
-        raise ValidationError(errors)
-    for field, limit in (("rule", 200), ("severity", 20)):
-        if len(texts[field]) > limit:
-            errors[field] = [_("At most %(limit)d characters.") % {"limit": limit}]
-    title = (title or "").strip()
-    if not title:
-        errors["title"] = [_("A title is required.")]
-    elif len(title) > 200:
-        errors["title"] = [_("The title is longer than 200 characters.")]
-    channels = [str(c).strip().lower() for c in (channels or [])]
-    bad = [c for c in channels if c not in Channel.values]
-    if not channels or bad:
-        errors["channels"] = [_("Choose channels among email, sms, voice and webhook.")]
-    principals = []
-    try:
-        principals = recipients_resolve(workspace=workspace, names=list(recipients or []))
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    if errors:
-        raise ValidationError(errors)
-    channels = list(dict.fromkeys(channels))
-    prefetch_related_objects(principals, Prefetch("contact_methods", to_attr="methods"))
-    webhook = WorkspaceWebhook.objects.filter(workspace=workspace).first()
-    with transaction.atomic():
-        alert = Alert.objects.create(
-            workspace=workspace, title=title, content=content or "", rule=rule or "", severity=severity or "",
-            source=source, channels=channels, recipients=[str(r) for r in recipients], created_by=by if by and by.pk else None,
-            idempotency_key=idempotency_key, resolved=resolved,
-        )
-        planned = []
-        for channel in channels:
-            if channel == Channel.WEBHOOK:
-                planned.append(workspace_webhook_delivery(alert=alert, webhook=webhook))
-                continue
-            for principal in principals:
-                planned.append(delivery_plan(alert=alert, channel=channel, principal=principal, role=Role.PRIMARY, webhook=webhook))
-        Delivery.objects.bulk_create(planned)  # batches only as the database's parameter limit needs
-        transaction.on_commit(wake_workers)
-    return alert
+    return accept(**kwargs)
 
 
 def wake_workers():
@@ -174,10 +120,10 @@ def _in_mainland(number):
     return phonenumbers.region_code_for_number(number) == "CN"
 
 
-def workspace_webhook_delivery(*, alert, webhook):
-    delivery = Delivery(alert=alert, channel=Channel.WEBHOOK, role=Role.WORKSPACE, recipient_name=alert.workspace.name,
+def workspace_webhook_delivery(*, workspace, webhook, alert=None):
+    delivery = Delivery(alert=alert, channel=Channel.WEBHOOK, role=Role.WORKSPACE, recipient_name=workspace.name,
                         address=webhook.url if webhook else "", next_attempt_at=timezone.now(),
-                        route=Delivery.Route.WEBHOOK, language=Language.CHINESE.value if alert.workspace.account.is_china_site else Language.ENGLISH.value)
+                        route=Delivery.Route.WEBHOOK, language=Language.CHINESE.value if workspace.account.is_china_site else Language.ENGLISH.value)
     return delivery if webhook else _end(delivery, Reason.NO_WEBHOOK)
 
 

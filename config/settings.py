@@ -177,6 +177,14 @@ DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=4)
 DELIVERY_RETRY_BASE_SECONDS = env.float("DELIVERY_RETRY_BASE_SECONDS", default=30.0)
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)
 DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=100)
+# Every worker also sweeps for due deliveries on this period, so nothing waits on a lost wake-up.
+DELIVERY_SWEEP_SECONDS = env.int("DELIVERY_SWEEP_SECONDS", default=60)
+# Intake (I1, I2): alerts are stored in chunks of this many, one short transaction each; bodies
+# and Alertmanager groups above these limits are answered 413 naming the limit.
+INTAKE_CHUNK_SIZE = env.int("INTAKE_CHUNK_SIZE", default=250)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
+ALERTMANAGER_MAX_BODY_BYTES = env.int("ALERTMANAGER_MAX_BODY_BYTES", default=16 * 1024 * 1024)
+ALERTMANAGER_MAX_ALERTS = env.int("ALERTMANAGER_MAX_ALERTS", default=20000)
 # Test messages from the contacts list (I3): at most this many per method in the window.
 TEST_MESSAGE_LIMIT = env.int("TEST_MESSAGE_LIMIT", default=3)
 TEST_MESSAGE_WINDOW_SECONDS = env.int("TEST_MESSAGE_WINDOW_SECONDS", default=600)

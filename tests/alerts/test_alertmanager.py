@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.urls import reverse
 
 from alerts.api_tokens import api_token_create
 from alerts.dispatch import deliveries_process
@@ -65,8 +66,26 @@ def test_I2_E1_bad_payload_is_400(client, receiver, body):
     assert not Alert.objects.exists()
 
 
-def test_I2_E1_receiver_with_a_recipient_no_longer_in_the_workspace_accepts_nothing(client, receiver, ws):
+def test_I2_a_recipient_who_left_the_workspace_is_skipped_with_a_warning(client, receiver, ws, sign_in):
+    """I2: the remaining recipients still get the alert (202); the skipped one is a warning on the
+    alert and in the answer. Alertmanager does not retry a 4xx, so a 400 here would lose it."""
     ws.memberships.filter(principal__name="alice").delete()
+    response = post(client, receiver[1], GROUP)
+    assert response.status_code == 202
+    body = response.json()
+    assert len(body["accepted"]) == 1
+    assert body["warnings"][0]["code"] == "RECIPIENTS_SKIPPED" and body["warnings"][0]["names"] == ["alice"]
+    alert = Alert.objects.get()
+    assert alert.warnings == [{"code": "RECIPIENTS_SKIPPED", "names": ["alice"]}]
+    assert {d.recipient_name for d in alert.deliveries.filter(role="primary")} == {"OnCallBackup"}
+    sign_in("dw-admin")
+    page = client.get(reverse("alerts:alert_history", args=[ws.pk])).content.decode()
+    assert "Skipped recipients that are not RAM users or RAM roles of this workspace: alice" in page
+
+
+def test_I2_E1_a_400_only_when_no_recipient_of_the_receiver_remains(client, receiver, ws):
+    """I2/E1: nobody deliverable left is a 400 naming them, and nothing is stored."""
+    ws.memberships.filter(principal__name__in=["alice", "OnCallBackup"]).delete()
     response = post(client, receiver[1], GROUP)
     assert response.status_code == 400 and "alice" in response.content.decode()
     assert not Alert.objects.exists()
