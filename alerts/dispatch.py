@@ -85,13 +85,13 @@ def _send(delivery, worker, webhook):
     delivery_id = delivery.pk
     if delivery.route != Delivery.Route.WEBHOOK:
         webhook = None
-        # D9: each direct text message or call takes one unit of the day's allowance, once.
-        workspace = delivery.alert.workspace
-        if delivery.channel in LIMITED and delivery.attempts == 1 and not limit_take(
-            account_id=workspace.account_id, region_id=workspace.region_id, channel=delivery.channel
-        ):
-            return _finish(delivery, worker, Status.SEND_OVERLIMIT, "OVER_DAILY_LIMIT",
-                           "The daily maximum for this channel is reached (Alert Resources).", fallback=False)
+        if delivery.channel in LIMITED and not delivery.unit_taken:
+            taken = _unit_take(delivery, worker)
+            if taken is None:
+                return 0  # the lease was lost: another worker has this delivery now
+            if not taken:
+                return _finish(delivery, worker, Status.SEND_OVERLIMIT, "OVER_DAILY_LIMIT",
+                               "The daily maximum for this channel is reached (Alert Resources).", fallback=False)
     backend_channel = Channel.WEBHOOK if delivery.route == Delivery.Route.WEBHOOK else delivery.channel
     try:
         channel_backend(backend_channel).send(alert_message(delivery, webhook))
@@ -105,6 +105,24 @@ def _send(delivery, worker, webhook):
         logger.exception("Channel backend %s raised on delivery %s", backend_channel, delivery_id)
         return _retry_or_fail(delivery, worker, "BACKEND_ERROR", f"{type(error).__name__}: {error}")
     return _finish(delivery, worker, Status.SEND_SUCCESS, "", "", fallback=False)
+
+
+def _unit_take(delivery, worker):
+    """D9: a direct text message or call takes one unit of the day's allowance exactly once. The
+    unit and the delivery's mark that it was taken are written in one transaction, so a delivery
+    claimed again after a crash, or retried, never takes a second one. True when taken, False
+    over the limit, None when this worker no longer holds the lease."""
+    workspace = delivery.alert.workspace
+    with transaction.atomic():
+        marked = Delivery.objects.filter(pk=delivery.pk, lease_owner=worker, status=Status.READY_TO_SEND,
+                                         unit_taken=False).update(unit_taken=True)
+        if not marked:
+            return None
+        if not limit_take(account_id=workspace.account_id, region_id=workspace.region_id, channel=delivery.channel):
+            transaction.set_rollback(True)
+            return False
+    delivery.unit_taken = True
+    return True
 
 
 def _retry_or_fail(delivery, worker, code, text):

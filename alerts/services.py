@@ -1,10 +1,21 @@
 """Write paths of the alerts app."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Workspace
+from contacts.models import ContactMethod
+
+from .intake import alert_accept
+from .models import Channel, Delivery, Workspace
+
+
+class TestMessageLimited(Exception):
+    """Too many test messages for one contact method in the window (I3)."""
 
 
 def workspace_alternate_contact_set(*, workspace, principal_id, by=None):
@@ -20,3 +31,24 @@ def workspace_alternate_contact_set(*, workspace, principal_id, by=None):
             workspace.alternate_contact = membership.principal
         workspace.save(update_fields=["alternate_contact"])
     return workspace
+
+
+def test_message_send(*, workspace, method, by=None):
+    """Send a test message to one Activated contact method (I3), at most TEST_MESSAGE_LIMIT per
+    method per window. The method's row is locked while the recent ones are counted and the new
+    one is stored, so simultaneous clicks cannot all pass the count. Returns the alert."""
+    channel = Channel.EMAIL if method.channel == ContactMethod.Channel.EMAIL else Channel.SMS
+    with transaction.atomic():
+        method = ContactMethod.objects.select_for_update().select_related("principal").get(pk=method.pk)
+        if not method.is_activated:
+            raise ValidationError(_("Only activated contact methods can receive a test message."))
+        since = timezone.now() - timedelta(seconds=settings.TEST_MESSAGE_WINDOW_SECONDS)
+        recent = Delivery.objects.filter(alert__source="test", principal=method.principal, channel=channel,
+                                         role=Delivery.Role.PRIMARY, created_at__gte=since).count()
+        if recent >= settings.TEST_MESSAGE_LIMIT:
+            raise TestMessageLimited()
+        principal = method.principal
+        name = principal.name if principal.kind == "user" else f"role:{principal.name}"
+        return alert_accept(workspace=workspace, source="test", title=str(_("Test message")), recipients=[name],
+                            channels=[channel], by=by,
+                            content=str(_("A test message from DataWorks Alert Contacts. No action is needed.")))

@@ -1,7 +1,5 @@
-from datetime import timedelta
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,7 +8,6 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,11 +26,10 @@ from .access import (
     workspaces_visible_to,
 )
 from .api_tokens import api_token_create, api_token_revoke
-from .delivery import alert_accept
 from .limits import alert_limit_set, usage_summary
 from .models import Alert, AlertLimit, ApiToken, Channel, Delivery, WorkspaceWebhook
 from .regions import current_region, region_choose
-from .services import workspace_alternate_contact_set
+from .services import TestMessageLimited, test_message_send, workspace_alternate_contact_set
 from .webhooks import webhook_configure, webhook_remove, webhook_rotate_secret, webhook_test
 
 
@@ -295,18 +291,13 @@ class TestMessageView(WorkspaceAccessMixin, View):
         if method is None:
             raise Http404
         back = redirect("contacts:ram_users" if method.principal.kind == "user" else "contacts:ram_roles", workspace_id=self.workspace.pk)
-        if not method.is_activated:
-            messages.error(request, _("Only activated contact methods can receive a test message."))
+        try:
+            test_message_send(workspace=self.workspace, method=method, by=request.user)
+        except ValidationError as invalid:
+            messages.error(request, " ".join(invalid.messages))
             return back
-        channel = Channel.EMAIL if method.channel == ContactMethod.Channel.EMAIL else Channel.SMS
-        since = timezone.now() - timedelta(seconds=settings.TEST_MESSAGE_WINDOW_SECONDS)
-        recent = Delivery.objects.filter(alert__source="test", principal=method.principal, channel=channel,
-                                         role=Delivery.Role.PRIMARY, created_at__gte=since).count()
-        if recent >= settings.TEST_MESSAGE_LIMIT:
+        except TestMessageLimited:
             messages.error(request, _("Too many test messages for this contact method. Try again later."))
             return back
-        name = method.principal.name if method.principal.kind == "user" else f"role:{method.principal.name}"
-        alert_accept(workspace=self.workspace, source="test", title=_("Test message"), recipients=[name], channels=[channel],
-                     content=_("A test message from DataWorks Alert Contacts. No action is needed."), by=request.user)
         messages.success(request, _("Test message sent to %(principal)s. Its delivery is in the alert history.") % {"principal": method.principal.label})
         return back

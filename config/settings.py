@@ -193,6 +193,8 @@ TEST_MESSAGE_WINDOW_SECONDS = env.int("TEST_MESSAGE_WINDOW_SECONDS", default=600
 ACTIVATION_LINK_TTL_SECONDS = env.int("ACTIVATION_LINK_TTL_SECONDS", default=86400)
 ACTIVATION_RESEND_LIMIT = env.int("ACTIVATION_RESEND_LIMIT", default=3)
 ACTIVATION_RESEND_WINDOW_SECONDS = env.int("ACTIVATION_RESEND_WINDOW_SECONDS", default=600)
+# A transient failure to send an activation message is retried with the deliveries' backoff.
+ACTIVATION_SEND_MAX_ATTEMPTS = env.int("ACTIVATION_SEND_MAX_ATTEMPTS", default=DELIVERY_MAX_ATTEMPTS)
 # Absolute links in messages start with this (the address people reach the console at).
 SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
 

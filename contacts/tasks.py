@@ -1,15 +1,32 @@
 import smtplib
+from datetime import timedelta
 
-from django.tasks import task
+from django.conf import settings
+from django.tasks import default_task_backend, task
+from django.utils import timezone
 
-from .channel_errors import DeliveryError
+from .channel_errors import DeliveryError, TransientFailure
 from .models import ContactMethod
 
 
+def send_failure_is_transient(error):
+    """Whether a failed send may work later: a timeout, a lost connection, an SMTP 4xx or a
+    provider's 'try again'. A refused address (SMTP 5xx, unknown number) will not."""
+    if isinstance(error, DeliveryError):
+        return isinstance(error, TransientFailure)
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _text in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, (smtplib.SMTPException, OSError))
+
+
 @task()
-def send_activation_message(*, method_id, link_sent_at):
+def send_activation_message(*, method_id, link_sent_at, attempt=1):
     """Send the activation message of one send. A newer send for the same method has its own task,
-    so this one stands down instead of sending a second copy of the newer link."""
+    so this one stands down instead of sending a second copy of the newer link. A transient
+    failure is retried like a delivery (D7: backoff, ACTIVATION_SEND_MAX_ATTEMPTS in all) before
+    the method shows that its message was not sent."""
     from .activation import activation_send
 
     method = ContactMethod.objects.select_related("principal__account").filter(pk=method_id).first()
@@ -20,9 +37,21 @@ def send_activation_message(*, method_id, link_sent_at):
     try:
         activation_send(method)
     except (smtplib.SMTPException, DeliveryError, OSError) as error:
+        if send_failure_is_transient(error) and attempt < settings.ACTIVATION_SEND_MAX_ATTEMPTS:
+            _retry(method_id=method_id, link_sent_at=link_sent_at, attempt=attempt)
+            return "retrying"
         # Shown on Alert Contacts next to the method, so an administrator knows to resend.
         ContactMethod.objects.filter(pk=method.pk).update(send_error=str(getattr(error, "text", error))[:500])
         raise
     if method.send_error:
         ContactMethod.objects.filter(pk=method.pk).update(send_error="")
     return "sent"
+
+
+def _retry(*, method_id, link_sent_at, attempt):
+    delay = settings.DELIVERY_RETRY_BASE_SECONDS * (2 ** (attempt - 1))
+    retry = send_activation_message
+    if default_task_backend.supports_defer:
+        retry = retry.using(run_after=timezone.now() + timedelta(seconds=delay))
+    # Without deferral (the immediate backend of tests) the retry runs at once.
+    retry.enqueue(method_id=method_id, link_sent_at=link_sent_at, attempt=attempt + 1)

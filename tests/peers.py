@@ -15,12 +15,16 @@ class RefusingHandler:
     def __init__(self):
         self.refuse = set()  # addresses answered with 550 at RCPT
         self.busy = set()  # addresses answered with 451 at RCPT
+        self.busy_times = {}  # address -> how many more times it is answered with 451
         self.messages = []  # (envelope recipients, content)
 
     async def handle_RCPT(self, server, session, envelope: Envelope, address, rcpt_options):
         if address.lower() in self.refuse:
             return "550 5.1.1 No such user here"
         if address.lower() in self.busy:
+            return "451 4.3.0 Try again later"
+        if self.busy_times.get(address.lower(), 0) > 0:
+            self.busy_times[address.lower()] -= 1
             return "451 4.3.0 Try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"

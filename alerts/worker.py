@@ -1,0 +1,98 @@
+"""The worker process: django.tasks' database queue plus a periodic sweep of due deliveries.
+
+It runs django-tasks-db's worker loop with two additions that the product needs and the library
+does not give: a database error (a locked SQLite file, a dropped PostgreSQL connection) is logged
+and retried with backoff instead of ending the loop, and every DELIVERY_SWEEP_SECONDS the worker
+sends whatever deliveries are due by itself, so that no deployment needs a cron line for a lost
+wake-up or an expired lease. If the loop dies anyway, the process exits non-zero so that the
+process supervisor (or `make run`) sees it.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connections
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction
+
+from .dispatch import deliveries_process
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 30
+
+
+class AlertWorker(Worker):
+    def __init__(self, *, sweep_seconds, **kwargs):
+        super().__init__(**kwargs)
+        self.sweep_seconds = sweep_seconds
+        self.next_sweep = 0.0
+        self.failures = 0
+
+    def run(self):
+        logger.info("Worker %s: queues %s, sweep every %s s", self.worker_id, ",".join(self.queue_names),
+                    self.sweep_seconds)
+        while self.running:
+            try:
+                ran = self.step()
+            except DatabaseError as error:
+                self.failures += 1
+                delay = min(MAX_BACKOFF_SECONDS, 2 ** (self.failures - 1))
+                logger.warning("Worker %s: database error (%s); trying again in %s s", self.worker_id, error, delay)
+                self._reset_connections()
+                time.sleep(delay)
+                continue
+            self.failures = 0
+            if self.batch and not ran:
+                return
+            if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                return
+            if self.running and not ran:
+                time.sleep(self.interval)
+
+    def step(self):
+        """Sweep if it is time, then run one task of the queue; True if there was something to do."""
+        close_old_connections()
+        swept = 0
+        if time.monotonic() >= self.next_sweep:
+            swept = self.sweep()
+            self.next_sweep = time.monotonic() + self.sweep_seconds
+        return self.run_one() or bool(swept)
+
+    def sweep(self):
+        self.running_task = True  # a signal now lets the sweep finish instead of exiting mid-send
+        try:
+            return deliveries_process()
+        finally:
+            self.running_task = False
+
+    def run_one(self):
+        tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+        if not self.process_all_queues:
+            tasks = tasks.filter(queue_name__in=self.queue_names)
+        with exclusive_transaction(tasks.db):
+            task_result = tasks.get_locked()
+            if task_result is not None:
+                task_result.claim(self.worker_id)
+        if task_result is None:
+            return False
+        self.run_task(task_result)
+        return True
+
+    @staticmethod
+    def _reset_connections():
+        for connection in connections.all(initialized_only=True):
+            try:
+                connection.close()
+            except DatabaseError:
+                pass
+
+
+def worker_build(*, worker_id, queue_names=("default",), interval=1.0, batch=False, sweep_seconds=None, max_tasks=None):
+    return AlertWorker(
+        queue_names=list(queue_names), interval=interval, batch=batch, backend_name="default", startup_delay=False,
+        max_tasks=max_tasks, worker_id=worker_id, excluded_queue_names=[],
+        sweep_seconds=settings.DELIVERY_SWEEP_SECONDS if sweep_seconds is None else sweep_seconds,
+    )
