@@ -10,7 +10,7 @@ from tests.peers import SmtpPeer
 
 
 @pytest.fixture
-def smtp(settings):
+def smtp(settings):  # noqa: F811 (this file's own: fast activation retries)
     with SmtpPeer() as peer:
         settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
                                         "OPTIONS": {"host": "127.0.0.1", "port": peer.port, "timeout": 5}}}
