@@ -6,6 +6,7 @@ that fails leaves nothing half-stored; callers are told which alerts were accept
 """
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -44,6 +45,7 @@ class IntakeResult:
     accepted: list = field(default_factory=list)  # ids of alerts stored by this call
     existing: dict = field(default_factory=dict)  # idempotency key -> id of the alert stored earlier
     warnings: list = field(default_factory=list)
+    longest_write_ms: float = 0.0  # the longest chunk transaction (for the benchmark and the logs)
 
 
 class ChunkFailed(Exception):
@@ -148,6 +150,7 @@ def _chunk_store(chunk, *, common, templates, result, tries=3):
     keys (two unclustered Alertmanagers) collide on the unique key; the loser reads the winner's
     alerts and stores only what is still new."""
     for attempt in range(tries):
+        started = time.monotonic()
         try:
             with transaction.atomic():
                 fresh = _unseen(chunk, workspace=common["workspace"], result=result)
@@ -160,6 +163,8 @@ def _chunk_store(chunk, *, common, templates, result, tries=3):
             if attempt == tries - 1:
                 raise
             continue
+        finally:
+            result.longest_write_ms = max(result.longest_write_ms, (time.monotonic() - started) * 1000)
         result.accepted.extend(a.pk for a in alerts)
         for alert in alerts:
             if alert.idempotency_key:
