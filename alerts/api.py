@@ -17,12 +17,9 @@ from .api_tokens import api_token_authenticate
 from .delivery import recipients_lookup
 from .intake import MAX_IDEMPOTENCY_KEY, ChunkFailed, alert_accept, alerts_store, channels_clean
 from .models import Alert, ApiToken, Channel
-from .openapi import OPENAPI
+from .openapi import openapi_spec, request_errors
 
 logger = logging.getLogger(__name__)
-
-FIELDS = {"rule": str, "title": str, "content": str, "severity": str, "recipients": list, "channels": list}
-
 
 class ApiError(Exception):
     def __init__(self, status, message, **extra):
@@ -153,20 +150,6 @@ def accepted(request, alert_id):
     return response
 
 
-def _fields_check(data):
-    errors = {}
-    for name, kind in FIELDS.items():
-        if name in data and data[name] is not None and not isinstance(data[name], kind):
-            errors[name] = [f"must be a {'list' if kind is list else 'string'}"]
-    for name in ("recipients", "channels"):
-        if isinstance(data.get(name), list) and not all(isinstance(v, str) for v in data[name]):
-            errors[name] = ["must be a list of strings"]
-    unknown = sorted(set(data) - set(FIELDS))
-    if unknown:
-        errors["body"] = [f"unknown field: {name}" for name in unknown]
-    return errors
-
-
 def _idempotency_key(request):
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > MAX_IDEMPOTENCY_KEY:
@@ -191,8 +174,12 @@ def _replay(request, *, workspace, key, digest):
 @api_endpoint(methods=["POST"], token_kind=ApiToken.Kind.API)
 def alert_collection(request):
     data = read_json(request, max_bytes=settings.API_MAX_BODY_BYTES)
-    errors = _fields_check(data)
+    errors = request_errors("NewAlert", data)
     if errors:
+        if "recipients" not in errors and data.get("recipients"):  # name every bad field at once
+            _found, unknown = recipients_lookup(workspace=request.api_token.workspace, names=data["recipients"])
+            if unknown:
+                errors["recipients"] = [f"Not a RAM user or RAM role of this workspace: {', '.join(unknown)}."]
         return bad_request(errors)
     key = _idempotency_key(request)
     workspace = request.api_token.workspace
@@ -229,6 +216,9 @@ def alertmanager_receiver(request):
         limit = settings.ALERTMANAGER_MAX_ALERTS
         return error(413, f"the notification holds {count} alerts; the limit is {limit} (set max_alerts in Alertmanager)",
                      limit_alerts=limit)
+    errors = request_errors("AlertmanagerNotification", data)
+    if errors:
+        return bad_request(errors)
     items, skipped = alertmanager_translate(data, token_id=token.pk, send_resolved=token.send_resolved)
     channels = channels_clean(token.channels)
     principals, unknown = recipients_lookup(workspace=token.workspace, names=token.recipients)
@@ -252,7 +242,7 @@ def alertmanager_receiver(request):
 
 @api_endpoint(methods=["GET"])
 def openapi_document(request):
-    return JsonResponse(OPENAPI)
+    return JsonResponse(openapi_spec())
 
 
 @api_endpoint(methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
