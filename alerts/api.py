@@ -236,6 +236,9 @@ def alertmanager_receiver(request):
         response["Retry-After"] = "5"
         return response
     repeats = len(items) - len(result.accepted)
+    logger.info("Alertmanager notification for %s: %d alerts accepted, %d skipped, longest write %.0f ms",
+                token.workspace.name, len(result.accepted), skipped + repeats, result.longest_write_ms,
+                extra={"longest_write_ms": result.longest_write_ms})
     return JsonResponse({"accepted": result.accepted, "skipped": skipped + repeats, "warnings": warnings_json(warnings)},
                         status=202)
 

@@ -181,7 +181,7 @@ DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=100)
 DELIVERY_SWEEP_SECONDS = env.int("DELIVERY_SWEEP_SECONDS", default=60)
 # Intake (I1, I2): alerts are stored in chunks of this many, one short transaction each; bodies
 # and Alertmanager groups above these limits are answered 413 naming the limit.
-INTAKE_CHUNK_SIZE = env.int("INTAKE_CHUNK_SIZE", default=250)
+INTAKE_CHUNK_SIZE = env.int("INTAKE_CHUNK_SIZE", default=100)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
 ALERTMANAGER_MAX_BODY_BYTES = env.int("ALERTMANAGER_MAX_BODY_BYTES", default=16 * 1024 * 1024)
 ALERTMANAGER_MAX_ALERTS = env.int("ALERTMANAGER_MAX_ALERTS", default=20000)

@@ -11,25 +11,10 @@ from django.db import DatabaseError, close_old_connections, connection
 
 from alerts.api_tokens import api_token_create
 from alerts.dispatch import deliveries_process
+from alerts.management.commands.bench import alertmanager_storm
 from alerts.models import Alert, ApiToken, Delivery
 
-
-def storm(count, *, prefix="node"):
-    """An Alertmanager group of `count` alerts with ordinary labels and annotations (~300 bytes each,
-    as Alertmanager sends for a big group when max_alerts is unset)."""
-    alerts = [
-        {"status": "firing",
-         "labels": {"alertname": "NodeDiskFull", "severity": "warning", "instance": f"{prefix}-{i:05}.prod:9100",
-                    "job": "node", "mountpoint": "/var/lib/data", "team": "platform"},
-         "annotations": {"summary": f"Disk on {prefix}-{i:05} is 95% full",
-                         "description": "The filesystem /var/lib/data has less than 5% space left for 10 minutes."},
-         "startsAt": "2026-11-27T01:00:00.000Z", "endsAt": "0001-01-01T00:00:00Z",
-         "generatorURL": "http://prometheus:9090/graph?g0.expr=disk_free", "fingerprint": f"{prefix}{i:012x}"}
-        for i in range(count)
-    ]
-    return {"version": "4", "status": "firing", "receiver": "dataworks", "groupKey": "{}:{}", "truncatedAlerts": 0,
-            "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://am:9093",
-            "alerts": alerts}
+storm = alertmanager_storm
 
 
 @pytest.fixture

@@ -19,6 +19,25 @@ from alerts.models import Identity, Membership, Region, Workspace
 from contacts.models import Account, ContactMethod, Principal
 
 SIZES = [(1_000, 100), (10_000, 1_000)]  # (RAM users, RAM roles)
+STORM = 10_000  # alerts in one Alertmanager notification
+
+
+def alertmanager_storm(count, *, prefix="node"):
+    """An Alertmanager group of `count` alerts with ordinary labels and annotations (~300 bytes
+    each, as Alertmanager sends for a big group when max_alerts is unset)."""
+    alerts = [
+        {"status": "firing",
+         "labels": {"alertname": "NodeDiskFull", "severity": "warning", "instance": f"{prefix}-{i:05}.prod:9100",
+                    "job": "node", "mountpoint": "/var/lib/data", "team": "platform"},
+         "annotations": {"summary": f"Disk on {prefix}-{i:05} is 95% full",
+                         "description": "The filesystem /var/lib/data has less than 5% space left for 10 minutes."},
+         "startsAt": "2026-11-27T01:00:00.000Z", "endsAt": "0001-01-01T00:00:00Z",
+         "generatorURL": "http://prometheus:9090/graph?g0.expr=disk_free", "fingerprint": f"{prefix}{i:012x}"}
+        for i in range(count)
+    ]
+    return {"version": "4", "status": "firing", "receiver": "dataworks", "groupKey": "{}:{}", "truncatedAlerts": 0,
+            "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://am:9093",
+            "alerts": alerts}
 REPEAT = 15
 
 
@@ -42,6 +61,10 @@ class Command(BaseCommand):
             if r["name"].startswith("contacts"):
                 ratio = r["ms_median"] / r["admin_ms_median"] if r["admin_ms_median"] else 0
                 self.stdout.write(f"{r['name']:<22}{r['principals']:>11}{r['queries']:>9}{r['ms_median']:>9.1f}{r['admin_ms_median']:>10.1f}{ratio:>7.2f}")
+        for r in results:
+            if r["name"] == "am_intake":
+                self.stdout.write(f"{r['name']:<22}{r['alerts']:>11} alerts  {r['seconds']:.2f} s (floor "
+                                  f"{r['floor_seconds']:.2f} s), longest write transaction {r['longest_write_ms']:.0f} ms")
         for r in results:
             if r["name"].startswith("dispatch"):
                 extra = f"{r['queries']} queries" if "queries" in r else f"{r['per_second']:.0f} deliveries/s"
@@ -78,7 +101,51 @@ class Command(BaseCommand):
                 results.append({"name": name, "principals": total, "queries": queries,
                                 "ms_median": round(ms, 2), "admin_ms_median": round(admin_ms, 2)})
         results.extend(self.dispatch(account, workspace))
+        results.append(self.am_intake(workspace))
         return results
+
+    def am_intake(self, workspace):
+        """One Alertmanager notification of STORM alerts (one recipient, two channels) through the
+        receiver, against the floor: bulk_create of the same alert and delivery rows alone."""
+        import logging
+
+        from django.test import override_settings
+
+        from alerts.api_tokens import api_token_create
+        from alerts.models import Alert, ApiToken, Delivery
+
+        recipient = Principal.objects.filter(account=workspace.account, kind="user").exclude(email="").exclude(phone="")
+        name = recipient.order_by("name").values_list("name", flat=True).first()
+        _, raw = api_token_create(workspace=workspace, name="bench-am", kind=ApiToken.Kind.ALERTMANAGER,
+                                  recipients=[name], channels=["email", "sms"])
+        body = json.dumps(alertmanager_storm(STORM)).encode()
+        records = []
+        handler = logging.Handler()
+        handler.emit = records.append
+        logger = logging.getLogger("alerts.api")
+        logger.addHandler(handler)
+        try:
+            with override_settings(TASKS={"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend",
+                                                      "QUEUES": ["default"]}}):
+                start = time.perf_counter()
+                response = Client().post("/api/v1/alertmanager", data=body, content_type="application/json",
+                                         headers={"Authorization": f"Bearer {raw}"})
+                seconds = time.perf_counter() - start
+        finally:
+            logger.removeHandler(handler)
+        assert response.status_code == 202 and len(response.json()["accepted"]) == STORM, response.content[:300]
+        longest = max((getattr(r, "longest_write_ms", 0) for r in records), default=0)
+        template = list(Delivery.objects.filter(alert__source="alertmanager").order_by("pk")[:2])
+        start = time.perf_counter()
+        alerts = Alert.objects.bulk_create([Alert(workspace=workspace, title=f"floor {i}", source="floor")
+                                            for i in range(STORM)])
+        Delivery.objects.bulk_create([Delivery(alert=a, channel=t.channel, principal_id=t.principal_id,
+                                               recipient_name=t.recipient_name, address=t.address,
+                                               language=t.language, next_attempt_at=t.next_attempt_at)
+                                      for a in alerts for t in template])
+        floor = time.perf_counter() - start
+        return {"name": "am_intake", "alerts": STORM, "body_bytes": len(body), "seconds": round(seconds, 3),
+                "floor_seconds": round(floor, 3), "longest_write_ms": round(longest, 1), "database": connection.vendor}
 
     def dispatch(self, account, workspace):
         """One alert to 1,000 recipients × 2 channels through the outbox backends: the queries to
