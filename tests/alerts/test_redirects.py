@@ -5,6 +5,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.urls import reverse
 
 from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_process
@@ -95,4 +96,19 @@ def test_D1_D7_gateway_redirect_is_not_retried_nor_followed(ws, redirecting, set
     deliveries_process()
     (delivery,) = alert.deliveries.all()
     assert (delivery.status, delivery.reason_code, delivery.attempts) == (Delivery.Status.SEND_FAIL, "REDIRECT", 1)
+    assert redirecting.requests == [("POST", f"/from-{status}")]
+
+
+@pytest.mark.parametrize("language, expected", [("en", "redirect"), ("zh-hans", "重定向")])
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_I3_test_connectivity_reports_a_redirect(ws, sign_in, redirecting, status, language, expected):
+    """I3: Test connectivity does not say delivered for a redirect; it names the Location."""
+    WorkspaceWebhook.objects.create(workspace=ws, url=f"{redirecting.url}/from-{status}", secret="s3cret")
+    client = sign_in("dw-admin")
+    client.cookies["django_language"] = language
+    html = client.post(reverse("alerts:webhook", args=[ws.pk]), {"action": "test"}).content.decode()
+    assert "Test push delivered" not in html and "测试推送成功" not in html
+    assert expected in html
+    assert f"{redirecting.url}/final" in html
+    assert str(status) in html
     assert redirecting.requests == [("POST", f"/from-{status}")]
