@@ -117,3 +117,24 @@ def test_I3_test_push_has_the_same_shape_as_an_alert_push(ws, webhook, http_peer
     request = http_peer.requests[-1]
     assert request["headers"]["X-Signature"] == "sha256=" + hmac.new(b"s3cret", request["body"], hashlib.sha256).hexdigest()
     assert Alert.objects.count() == 1  # the test push stores no alert
+
+
+def test_D4_readme_example_has_the_shape_of_a_real_push(ws, webhook, http_peer):
+    """D4: the example body in the README is the shape that is sent, and its signature recipe works."""
+    import json
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[2].joinpath("README.md").read_text()
+    section = readme.split("### The custom webhook push", 1)[1]
+    example = json.loads(section.split("```json", 1)[1].split("```", 1)[0])
+    recipe = section.split("```python", 1)[1].split("```", 1)[0]
+    send(ws, ["bob"], ["sms"])
+    request = http_peer.requests[-1]
+    push = json.loads(request["body"])
+    assert set(example) == set(push)
+    for part in ("message", "recipient"):
+        assert set(example[part]) == set(push[part])
+    scope = {}
+    exec(recipe, scope)  # noqa: S102 (the README's own few lines)
+    assert scope["signed_by_us"](request["body"], request["headers"]["X-Signature"], "s3cret")
+    assert not scope["signed_by_us"](request["body"] + b" ", request["headers"]["X-Signature"], "s3cret")
