@@ -53,6 +53,10 @@ REASONS = {
 }
 NUMBERED = re.compile(r"^(HTTP|SMTP)_(\d{3})$")
 
+# A console test message (I3) is written in its reader's language, not in the sender's.
+TEST_TITLE = gettext_lazy("Test message")
+TEST_CONTENT = gettext_lazy("A test message from DataWorks Alert Contacts. No action is needed.")
+
 
 def severity_label(value):
     """A known severity in the active language; any other one as it was given."""
@@ -183,8 +187,10 @@ def alert_message(delivery, webhook=None):
     alert = delivery.alert
     for_account_recipient = delivery.role == Delivery.Role.ACCOUNT_RECIPIENT
     with translation.override(delivery.language or "en"):
+        is_test = alert.source == "test"
         context = {
             "alert": alert, "delivery": delivery, "workspace": alert.workspace,
+            "title": str(TEST_TITLE) if is_test else alert.title, "content": str(TEST_CONTENT) if is_test else alert.content,
             "severity": severity_label(alert.severity),
             "occur_time": time_with_zone(alert.created_at), "occur_time_short": time_with_zone(alert.created_at, short=True),
             "for_account_recipient": for_account_recipient,

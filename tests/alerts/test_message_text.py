@@ -165,3 +165,23 @@ def test_D6_alternate_without_address_is_named_with_its_reason(ws, refusing):
     send(ws, ["dave"], ["email"])
     body = account_mail(refusing)
     assert "- Alternate alert contact OnCallBackup (—): The recipient has no address for this channel." in body
+
+
+@pytest.mark.parametrize("language, subject, text", [
+    ("zh-hans", "【DataWorks 告警】测试消息（demo_workspace）", "这是来自 DataWorks 告警联系人的测试消息，无需任何操作。"),
+    ("en", "[DataWorks alert] Test message (demo_workspace)", "A test message from DataWorks Alert Contacts. No action is needed."),
+])
+def test_I3_D3_test_message_is_written_in_the_contact_language(ws, sign_in, mailoutbox, language, subject, text):
+    """I3, D3: a test message sent from a console in another language reads in the contact's language."""
+    from django.urls import reverse
+
+    from contacts.models import ContactMethod
+
+    Principal.objects.filter(name="alice").update(language=language)
+    client = sign_in("dw-admin")
+    client.cookies["django_language"] = "zh-hans" if language == "en" else "en"
+    method = ContactMethod.objects.get(principal__name="alice", channel="email")
+    client.post(reverse("alerts:test_message", args=[ws.pk, method.pk]))
+    deliveries_process()
+    assert mailoutbox[-1].subject == subject
+    assert mailoutbox[-1].body.endswith(text)
