@@ -2,7 +2,10 @@
 mainland number is Chinese for international-site accounts; emails keep the contact's language;
 plain-text bodies never carry HTML entities."""
 
+import re
+
 import pytest
+from django.utils.html import urlize
 
 from contacts.models import Account, Principal
 from contacts.services import contact_update
@@ -24,6 +27,9 @@ def test_D3_C7_activation_text_to_a_mainland_number_is_chinese_on_the_internatio
     (text,) = sms_outbox
     assert text.language == "zh-hans"
     assert text.body.startswith("【DataWorks】此号码已被设置为账号")
+    # Phones and the outbox page find the link only when it stands apart from the Chinese text.
+    assert re.search(r"\shttp://testserver/activate/\S+$", text.body)
+    assert 'href="http://testserver/activate/' in urlize(text.body)
     # The email keeps the contact's language (Auto = English on the international site, C6).
     (mail,) = mailoutbox
     expected = "zh-hans" if language == "zh-hans" else "en"
