@@ -40,6 +40,8 @@ class AlertHistoryFilter(forms.Form):
                                 choices=[("", gettext_lazy("All channels")), *Channel.choices])
     since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Links in messages and webhook pushes (more_information) open the history at one alert.
+    alert = forms.IntegerField(label=gettext_lazy("Alert ID"), required=False, min_value=1, max_value=2**63 - 1)
 
 
 def home(request):
@@ -138,6 +140,8 @@ class AlertHistoryView(WorkspaceAccessMixin, TemplateView):
                 alerts = alerts.filter(created_at__date__gte=data["since"])
             if data["until"]:
                 alerts = alerts.filter(created_at__date__lte=data["until"])
+            if data["alert"]:
+                alerts = alerts.filter(pk=data["alert"])
             if data["status"] or data["channel"]:
                 alerts = alerts.filter(pk__in=deliveries.values("alert_id"))
         page = Paginator(alerts.order_by("-created_at", "-pk"), self.page_size).get_page(self.request.GET.get("page"))

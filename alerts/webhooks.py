@@ -6,13 +6,13 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.channel_errors import DeliveryError
 
 from .channels.base import AlertMessage
 from .channels.webhook import WebhookChannel
+from .messages import reason_text, webhook_test_payload
 from .models import WorkspaceWebhook
 
 
@@ -49,18 +49,13 @@ def webhook_remove(*, workspace):
 
 
 def webhook_test(*, webhook):
-    """Push a signed test message; returns (ok, text to show)."""
-    payload = {
-        "message": {"title": "Test message", "remind_name": "connectivity test", "remind_type": "test",
-                    "occur_time": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
-                    "more_information": "A test push from Alert Contacts.", "project_name": webhook.workspace.name},
-        "test": True,
-    }
+    """Push a signed test message of the same shape as an alert push; returns (ok, text to show),
+    the text in the active language."""
     message = AlertMessage(delivery_id=0, channel="webhook", to="", language="en", subject="", body="",
                            account_uid=webhook.workspace.account.uid, webhook_url=webhook.url,
-                           webhook_secret=webhook.secret, payload=payload)
+                           webhook_secret=webhook.secret, payload=webhook_test_payload(webhook))
     try:
         WebhookChannel().send(message)
     except DeliveryError as error:
-        return False, error.text
+        return False, reason_text(error.code, error.details)
     return True, ""

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .language import alerting_language
+from .language import alerting_language, text_message_language
 from .mail_backends import ACCOUNT_HEADER, KIND_HEADER, LANGUAGE_HEADER
 from .models import ContactMethod
 from .sms import TextMessage, sms_send
@@ -20,9 +20,13 @@ def activation_link(method):
 
 
 def activation_send(method):
-    """Send the current link of `method` to its own address, in the contact's language."""
+    """Send the current link of `method` to its own address, in the contact's language (a text
+    message to a Chinese mainland number in Chinese, D3)."""
     principal = method.principal
-    language = alerting_language(principal)
+    if method.channel == ContactMethod.Channel.EMAIL:
+        language = alerting_language(principal)
+    else:
+        language = text_message_language(principal, method.value)
     context = {
         "principal": principal,
         "link": activation_link(method),

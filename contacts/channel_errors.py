@@ -5,11 +5,14 @@
 class DeliveryError(Exception):
     code = "SEND_ERROR"
 
-    def __init__(self, text, *, code=None):
+    def __init__(self, text, *, code=None, details=None):
         super().__init__(text)
         self.text = str(text)
         if code:
             self.code = code
+        # Facts behind the text (an HTTP status, a redirect's Location), so that messages can say
+        # what happened in the reader's language instead of showing the English text.
+        self.details = dict(details or {})
 
 
 class IncorrectContact(DeliveryError):
