@@ -8,10 +8,12 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
@@ -26,6 +28,7 @@ from .access import (
     workspaces_visible_to,
 )
 from .api_tokens import api_token_create, api_token_revoke
+from .confirm import confirmation_required, shown_once_put, shown_once_take
 from .limits import alert_limit_set, usage_summary
 from .models import Alert, AlertLimit, ApiToken, Channel, Delivery, WorkspaceWebhook
 from .regions import current_region, region_choose
@@ -106,6 +109,19 @@ class AlternateContactView(WorkspaceAccessMixin, View):
 
     def post(self, request, workspace_id):
         raw = request.POST.get("principal", "")
+        current = self.workspace.alternate_contact
+        if current is not None and raw != str(current.pk):
+            asked = confirmation_required(
+                request, cancel_url=reverse("contacts:ram_users", args=[self.workspace.pk]),
+                title=_("Replace the alternate alert contact?") if raw else _("Remove the alternate alert contact?"),
+                consequence=(_("%(name)s will no longer receive the alerts that cannot reach their primary contact.")
+                             % {"name": current.label}) + ("" if raw else " " + _(
+                    "Until another alternate is chosen, a wrong email address goes straight to the account's Basic "
+                    "Receiving Management recipient and other channels have no fallback.")),
+                button=_("Replace") if raw else _("Remove"),
+            )
+            if asked:
+                return asked
         try:
             workspace_alternate_contact_set(
                 workspace=self.workspace, principal_id=int(raw) if raw else None, by=request.user
@@ -197,6 +213,7 @@ class AlertResourcesView(WorkspaceAccessMixin, TemplateView):
         return redirect("alerts:alert_resources", workspace_id=self.workspace.pk)
 
 
+@method_decorator(never_cache, name="dispatch")
 class ApiTokensView(WorkspaceAccessMixin, TemplateView):
     """API tokens and Alertmanager receivers of the workspace (I1, I2): create (shown once), revoke."""
 
@@ -213,15 +230,29 @@ class ApiTokensView(WorkspaceAccessMixin, TemplateView):
         )
         return context
 
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(new_token=shown_once_take(request, self.shown_once_key)))
+
+    @property
+    def shown_once_key(self):
+        return f"token:{self.workspace.pk}"
+
     def post(self, request, *args, **kwargs):
+        here = reverse("alerts:api_tokens", args=[self.workspace.pk])
         if "revoke" in request.POST:
             token = self.workspace.api_tokens.filter(pk=request.POST.get("revoke") if request.POST.get("revoke", "").isdigit() else None).first()
             if token is None:
                 messages.error(request, _("That token does not exist."))
-            else:
-                api_token_revoke(token=token)
-                messages.success(request, _("Token revoked: requests with it are refused from now on."))
-            return redirect("alerts:api_tokens", workspace_id=self.workspace.pk)
+                return redirect(here)
+            consequence = (_("Monitoring systems and Alertmanager receivers using the token “%(name)s” will get 401 "
+                             "from now on, and their alerts will not be accepted.") % {"name": token.name})
+            asked = confirmation_required(request, title=_("Revoke this token?"), consequence=consequence,
+                                          button=_("Revoke"), cancel_url=here)
+            if asked:
+                return asked
+            api_token_revoke(token=token)
+            messages.success(request, _("Token revoked: requests with it are refused from now on."))
+            return redirect(here)
         kind = request.POST.get("kind", ApiToken.Kind.API)
         if kind not in ApiToken.Kind.values:
             kind = ApiToken.Kind.API
@@ -236,24 +267,49 @@ class ApiTokensView(WorkspaceAccessMixin, TemplateView):
                 for message in field_errors:
                     messages.error(request, message)
             return redirect("alerts:api_tokens", workspace_id=self.workspace.pk)
-        # Shown once, in this answer only: the raw token is never stored, not even in the session.
-        return self.render_to_response(self.get_context_data(new_token={"name": token.name, "raw": raw}))
+        # Shown once: kept in the session only until the page after the redirect has shown it.
+        shown_once_put(request, self.shown_once_key, {"name": token.name, "raw": raw})
+        return redirect(here)
 
 
+@method_decorator(never_cache, name="dispatch")
 class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
     """The custom webhook: URL, secret (shown once, rotatable), Test connectivity (D4, I3)."""
 
     required_permission = Perm.MANAGE_CONTACTS
     template_name = "alerts/webhook_settings.html"
+    DESTRUCTIVE = {
+        "rotate": (gettext_lazy("Generate a new secret?"),
+                   gettext_lazy("The current secret stops signing pushes at once: the webhook service must be given the "
+                                "new secret, or it will refuse every alert until then."),
+                   gettext_lazy("Generate a new secret")),
+        "remove": (gettext_lazy("Remove the custom webhook?"),
+                   gettext_lazy("Text messages and phone calls for numbers outside the Chinese mainland will end as "
+                                "failed (no custom webhook) until a webhook is configured again."),
+                   gettext_lazy("Remove")),
+    }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(nav="webhook", webhook=WorkspaceWebhook.objects.filter(workspace=self.workspace).first())
         return context
 
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(new_secret=shown_once_take(request, self.shown_once_key)))
+
+    @property
+    def shown_once_key(self):
+        return f"webhook-secret:{self.workspace.pk}"
+
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action", "save")
         webhook = WorkspaceWebhook.objects.filter(workspace=self.workspace).first()
+        here = reverse("alerts:webhook", args=[self.workspace.pk])
+        if webhook is not None and action in self.DESTRUCTIVE:
+            title, consequence, button = self.DESTRUCTIVE[action]
+            asked = confirmation_required(request, title=title, consequence=consequence, button=button, cancel_url=here)
+            if asked:
+                return asked
         if action == "save":
             try:
                 webhook, secret = webhook_configure(workspace=self.workspace, url=request.POST.get("url", ""))
@@ -277,8 +333,9 @@ class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
         return redirect("alerts:webhook", workspace_id=self.workspace.pk)
 
     def shown_once(self, secret):
-        """The secret appears in this answer only; it is never put in the session."""
-        return self.render_to_response(self.get_context_data(new_secret=secret))
+        """The secret is kept in the session only until the page after the redirect has shown it."""
+        shown_once_put(self.request, self.shown_once_key, secret)
+        return redirect("alerts:webhook", workspace_id=self.workspace.pk)
 
 
 class TestMessageView(WorkspaceAccessMixin, View):

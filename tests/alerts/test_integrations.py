@@ -67,7 +67,7 @@ def test_I3_webhook_settings_secret_once_rotate_and_test_connectivity(ws, sign_i
     request = http_peer.requests[-1]
     assert request["headers"]["X-Signature"] == "sha256=" + hmac.new(webhook.secret.encode(), request["body"], hashlib.sha256).hexdigest()
     old = webhook.secret
-    client.post(page, {"action": "rotate"})
+    client.post(page, {"action": "rotate", "confirmed": "1"})
     webhook.refresh_from_db()
     assert webhook.secret != old
     http_peer.scripts["/hook"] = [(500, 0)]
@@ -88,7 +88,7 @@ def test_I1_tokens_page_creates_shows_once_and_revokes(ws, sign_in, client):
     raw = html.split('id="new-token">')[1].split("<")[0]
     assert raw.startswith("ac_") and raw not in console.get(page).content.decode()
     token = ApiToken.objects.get(name="grafana")
-    console.post(page, {"revoke": token.pk})
+    console.post(page, {"revoke": token.pk, "confirmed": "1"})
     token.refresh_from_db()
     assert token.revoked_at is not None
 

@@ -174,7 +174,7 @@ def test_C11_E1_alternate_must_be_a_member(ws, sign_in, demo, value):
 def test_C11_alternate_can_be_cleared(ws, sign_in, demo):
     ws.alternate_contact = demo["principals"][("intl", "OnCallBackup")]
     ws.save()
-    sign_in("dw-admin").post(reverse("alerts:alternate_contact", args=[ws.pk]), {"principal": ""})
+    sign_in("dw-admin").post(reverse("alerts:alternate_contact", args=[ws.pk]), {"principal": "", "confirmed": "1"})
     ws.refresh_from_db()
     assert ws.alternate_contact is None
 
