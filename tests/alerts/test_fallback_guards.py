@@ -101,4 +101,3 @@ def test_D6_primary_who_is_also_the_alternate_is_not_sent_twice_sms(ws, demo, ht
     deliveries = run(ws, ["alice"], ["sms"])
     assert [(d.role, d.status) for d in deliveries] == [(R.PRIMARY, S.SEND_FAIL)]
     assert len(http_peer.bodies("/sms")) == 1
-
