@@ -88,6 +88,11 @@ def workspaces_visible_to(identity):
     return Workspace.objects.visible_to(identity).select_related("region", "account", "alternate_contact")
 
 
+def workspaces_granting(identity, permission):
+    """The workspaces where `identity` holds `permission`."""
+    return [w for w in workspaces_visible_to(identity) if permission in workspace_permissions(identity, w)]
+
+
 class WorkspaceAccessMixin(AccessMixin):
     """Loads the workspace named in the URL (`workspace_id`) through the narrowed queryset and
     lets the request through only with `required_permission`.

@@ -203,6 +203,7 @@ def alert_message(delivery, webhook=None):
     return AlertMessage(
         delivery_id=delivery.pk, channel=delivery.channel, to=delivery.address, language=delivery.language,
         subject=subject, body=body, account_uid=alert.workspace.account.uid,
+        workspace_id=alert.workspace_id, principal_id=delivery.principal_id,
         webhook_url=webhook.url if webhook else "", webhook_secret=webhook.secret if webhook else "",
         payload=webhook_payload(delivery, body) if delivery.route == Delivery.Route.WEBHOOK else {},
     )

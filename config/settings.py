@@ -164,6 +164,9 @@ GATEWAY_TOKEN = env.str("GATEWAY_TOKEN", default="")
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
 # The outbox refuses addresses and numbers matching these globs as incorrect, to show fallback.
 OUTBOX_UNDELIVERABLE = env.list("OUTBOX_UNDELIVERABLE", default=["*.invalid"])
+# The Outbox page (what the outbox backends "sent", activation links included) is a development
+# page: on while DEBUG is on, off otherwise unless this says so.
+OUTBOX_PAGE = env.bool("OUTBOX_PAGE", default=False)
 
 # Alert delivery (D1, D7): one backend per channel; retries with exponential backoff; a claimed
 # delivery whose worker died is claimed again once its lease expires.

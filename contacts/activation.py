@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from .language import alerting_language, text_message_language
-from .mail_backends import ACCOUNT_HEADER, KIND_HEADER, LANGUAGE_HEADER
+from .mail_backends import ACCOUNT_HEADER, KIND_HEADER, LANGUAGE_HEADER, PRINCIPAL_HEADER
 from .models import ContactMethod
 from .sms import TextMessage, sms_send
 from .tokens import LinkState, activation_token_generator, method_uid
@@ -39,12 +39,13 @@ def activation_send(method):
             body = render_to_string("contacts/messages/activation_email.txt", context)
             EmailMessage(
                 subject, body, to=[method.value],
-                headers={LANGUAGE_HEADER: language, KIND_HEADER: "activation", ACCOUNT_HEADER: principal.account.uid},
+                headers={LANGUAGE_HEADER: language, KIND_HEADER: "activation", ACCOUNT_HEADER: principal.account.uid,
+                         PRINCIPAL_HEADER: str(principal.pk)},
             ).send()
         else:
             body = render_to_string("contacts/messages/activation_sms.txt", context).strip()
             sms_send(TextMessage(to=method.value, body=body, language=language, kind="activation",
-                                 extra={"account": principal.account.uid}))
+                                 extra={"account": principal.account.uid, "principal": principal.pk}))
 
 
 def activation_confirm(*, method, token):

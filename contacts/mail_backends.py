@@ -9,6 +9,9 @@ from .outbox import outbox_append, outbox_undeliverable
 LANGUAGE_HEADER = "Content-Language"
 KIND_HEADER = "X-Alert-Kind"
 ACCOUNT_HEADER = "X-Account"
+# Who the message concerns, so the Outbox page shows each sign-in only what it may see.
+WORKSPACE_HEADER = "X-Workspace"
+PRINCIPAL_HEADER = "X-Principal"
 
 
 class OutboxEmailBackend(BaseEmailBackend):
@@ -24,5 +27,10 @@ class OutboxEmailBackend(BaseEmailBackend):
                     channel="email", to=recipient, language=headers.get(LANGUAGE_HEADER, "en"),
                     subject=str(message.subject), body=str(message.body),
                     kind=headers.get(KIND_HEADER, "alert"), account=headers.get(ACCOUNT_HEADER, ""),
+                    workspace=_int(headers.get(WORKSPACE_HEADER)), principal=_int(headers.get(PRINCIPAL_HEADER)),
                 )
         return len(email_messages)
+
+
+def _int(value):
+    return int(value) if str(value or "").isdigit() else None

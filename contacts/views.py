@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from alerts.access import Perm, WorkspaceAccessMixin, identity_of, is_member
+from alerts.access import Perm, WorkspaceAccessMixin, identity_of, is_member, workspaces_granting
 
 from .activation import activation_confirm
 from .forms import ContactForm
@@ -170,25 +170,46 @@ class ActivateView(View):
 
 
 def outbox_active():
-    return settings.SMS_BACKEND.endswith("OutboxSmsBackend") or any(
+    """Whether the Outbox page exists: an outbox backend is configured, and DEBUG is on (it shows
+    live activation links) or OUTBOX_PAGE says so."""
+    configured = settings.SMS_BACKEND.endswith("OutboxSmsBackend") or any(
         config.get("BACKEND", "").endswith("OutboxEmailBackend") for config in settings.MAILERS.values()
     )
+    return configured and (settings.DEBUG or settings.OUTBOX_PAGE)
+
+
+def outbox_visible(records, user):
+    """The records a sign-in may read: support staff all; an identity the messages of workspaces
+    where it holds *view contacts* (alerts to them, activation messages to their members) and the
+    messages to its own contact methods; nobody else anything."""
+    if user.is_staff:
+        return records
+    identity = identity_of(user)
+    if identity is None:
+        return []
+    workspaces = workspaces_granting(identity, Perm.VIEW_CONTACTS)
+    principals = set(Principal.objects.filter(memberships__workspace__in=workspaces).values_list("pk", flat=True))
+    own = set()
+    if identity.principal is not None:
+        own = {str(identity.principal.phone or ""), (identity.principal.email or "").lower()} - {""}
+    ids = {w.pk for w in workspaces}
+    return [r for r in records if r.get("workspace") in ids
+            or (r.get("kind") == "activation" and r.get("principal") in principals)
+            or str(r.get("to", "")).lower() in own]
 
 
 class OutboxView(LoginRequiredMixin, TemplateView):
     """What the outbox backends 'sent', so people trying the product can open activation links.
-    Only while an outbox backend is active; each identity sees its own account's messages."""
+    A development page (see outbox_active); each sign-in sees only what it may (outbox_visible)."""
 
     template_name = "contacts/outbox.html"
 
-    def get_context_data(self, **kwargs):
+    def dispatch(self, request, *args, **kwargs):
         if not outbox_active():
-            raise Http404
+            raise Http404  # before the sign-in check: a page that does not exist, for everybody
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        identity = identity_of(self.request.user)
-        records = outbox_read()
-        if not self.request.user.is_staff:
-            uid = identity.account.uid if identity else None
-            records = [r for r in records if uid and r.get("account") == uid]
-        context["records"] = records
+        context["records"] = outbox_visible(outbox_read(), self.request.user)
         return context

@@ -12,6 +12,8 @@ class AlertMessage:
     subject: str
     body: str
     account_uid: str
+    workspace_id: int | None = None  # whose alert it is (the Outbox page filters by it)
+    principal_id: int | None = None
     webhook_url: str = ""
     webhook_secret: str = ""
     payload: dict = field(default_factory=dict)  # the custom-webhook JSON (D4)

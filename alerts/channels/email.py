@@ -3,7 +3,7 @@ import smtplib
 from django.core.mail import EmailMessage
 
 from contacts.channel_errors import IncorrectContact, PermanentFailure, TransientFailure
-from contacts.mail_backends import ACCOUNT_HEADER, KIND_HEADER, LANGUAGE_HEADER
+from contacts.mail_backends import ACCOUNT_HEADER, KIND_HEADER, LANGUAGE_HEADER, PRINCIPAL_HEADER, WORKSPACE_HEADER
 
 from .base import ChannelBackend
 
@@ -15,7 +15,8 @@ class EmailChannel(ChannelBackend):
     def send(self, message):
         email = EmailMessage(
             message.subject, message.body, to=[message.to],
-            headers={LANGUAGE_HEADER: message.language, KIND_HEADER: "alert", ACCOUNT_HEADER: message.account_uid},
+            headers={LANGUAGE_HEADER: message.language, KIND_HEADER: "alert", ACCOUNT_HEADER: message.account_uid,
+                     WORKSPACE_HEADER: str(message.workspace_id or ""), PRINCIPAL_HEADER: str(message.principal_id or "")},
         )
         try:
             email.send()

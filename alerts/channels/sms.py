@@ -11,7 +11,8 @@ class SmsChannel(ChannelBackend):
     def send(self, message):
         sms_backend(self.channel).send_messages([
             TextMessage(to=message.to, body=message.body, language=message.language, kind="alert",
-                        channel=self.channel, extra={"account": message.account_uid})
+                        channel=self.channel, extra={"account": message.account_uid, "workspace": message.workspace_id,
+                               "principal": message.principal_id})
         ])
 
 

@@ -22,6 +22,7 @@ def outbox(settings, tmp_path, live_server):
     settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
     settings.OUTBOX_PATH = tmp_path / "outbox.jsonl"
     settings.SITE_URL = live_server.url
+    settings.OUTBOX_PAGE = True  # the development page, as `make run` (DEBUG on) shows it
     return settings.OUTBOX_PATH
 
 

@@ -184,6 +184,7 @@ def test_C11_alternate_can_be_cleared(ws, sign_in, demo):
 
 
 def test_outbox_page_shows_own_account_messages_only(ws, demo, sign_in, settings, alice, cn_dev, django_capture_on_commit_callbacks):
+    settings.OUTBOX_PAGE = True
     settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
     settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
     with django_capture_on_commit_callbacks(execute=True):
@@ -193,6 +194,8 @@ def test_outbox_page_shows_own_account_messages_only(ws, demo, sign_in, settings
     assert "+8613912345678" in html and "/activate/" in html and "dev@example.cn" not in html
     assert "dev@example.cn" in sign_in("cn-owner").get(reverse("contacts:outbox")).content.decode()
     assert sign_in(None).get(reverse("contacts:outbox")).status_code == 302
+    settings.OUTBOX_PAGE = False  # DEBUG is off in tests: a development page, gone
+    assert sign_in("dw-admin").get(reverse("contacts:outbox")).status_code == 404
 
 
 def test_outbox_page_absent_without_outbox_backend(demo, sign_in):

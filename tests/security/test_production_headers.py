@@ -10,6 +10,9 @@ from django.conf import settings
 SCRIPT = """
 import json, django
 django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+call_command("collectstatic", "--noinput", verbosity=0)
 from django.test import Client
 response = Client().get("/accounts/login/", secure=True, headers={"host": "alerts.example.com"})
 cookies = {name: {"secure": bool(morsel["secure"]), "httponly": bool(morsel["httponly"])} for name, morsel in response.cookies.items()}
