@@ -1,15 +1,14 @@
 """Daily limits on the Alert Resources page (SPEC D9, A3)."""
 
-import threading
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_process
 from alerts.limits import alert_limit_set, limit_take, usage_summary
 from alerts.models import AlertLimit, Delivery, UsageCounter
+from tests.concurrency import race
 
 
 def url(ws):
@@ -87,21 +86,10 @@ def test_D9_concurrent_workers_never_both_take_the_last_unit():
 
     ws = demo_load(password="demo")["workspaces"]["demo_workspace"]
     alert_limit_set(account=ws.account, region=ws.region, max_sms_per_day=5, max_voice_per_day=None)
-    results, barrier = [], threading.Barrier(8)
+    def take(_index):
+        return [limit_take(account_id=ws.account_id, region_id=ws.region_id, channel="sms") for _ in range(3)]
 
-    def take():
-        barrier.wait()
-        try:
-            for _ in range(3):
-                results.append(limit_take(account_id=ws.account_id, region_id=ws.region_id, channel="sms"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=take) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = [taken for batch in race(8, take) for taken in batch]
     assert results.count(True) == 5 and len(results) == 24
     assert UsageCounter.objects.get(channel="sms").used == 5
 

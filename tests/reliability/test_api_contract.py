@@ -2,13 +2,12 @@
 request, no 500 when identical notifications race."""
 
 import json
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 
 from alerts.api_tokens import api_token_create
 from alerts.models import Alert, ApiToken, Delivery
+from tests.concurrency import race
 
 from .test_intake_storm import storm
 
@@ -96,24 +95,13 @@ def test_I2_identical_notifications_racing_get_the_same_alerts_never_a_500():
     raw = api_token_create(workspace=ws, name="am", kind=ApiToken.Kind.ALERTMANAGER, recipients=["alice"],
                            channels=["email"])[1]
     body = json.dumps(storm(20))
-    barrier = threading.Barrier(16)
-    answers = []
 
-    def send():
-        try:
-            barrier.wait()
-            response = Client().post("/api/v1/alertmanager", data=body, content_type="application/json",
-                                     headers={"Authorization": f"Bearer {raw}"})
-            answers.append((response.status_code, len(response.json().get("accepted", []))))
-        finally:
-            close_old_connections()
-            connection.close()
+    def send(_index):
+        response = Client().post("/api/v1/alertmanager", data=body, content_type="application/json",
+                                 headers={"Authorization": f"Bearer {raw}"})
+        return response.status_code, len(response.json().get("accepted", []))
 
-    threads = [threading.Thread(target=send) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = race(16, send)
     assert sorted(status for status, _ in answers) == [202] * 16
     assert sum(accepted for _, accepted in answers) == 20
     assert Alert.objects.count() == 20 and Delivery.objects.count() == 20

@@ -1,11 +1,9 @@
 """A direct text message or call takes one unit of the day's allowance exactly once (D9, D8), and
 the test-message limit holds under concurrency (I3)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +12,7 @@ from alerts.intake import alert_accept
 from alerts.limits import alert_limit_set, usage_summary
 from alerts.models import Alert, Delivery, Membership, UsageCounter
 from contacts.models import ContactMethod, Principal
+from tests.concurrency import race
 
 S = Delivery.Status
 
@@ -74,23 +73,12 @@ def test_I3_eight_simultaneous_test_message_clicks_send_exactly_the_limit(settin
     method = ContactMethod.objects.get(principal__account__name="demo-intl", principal__name="alice", channel="email")
     url = reverse("alerts:test_message", args=[ws.pk, method.pk])
     user = django_user_model.objects.get(username="dw-admin")
-    barrier = threading.Barrier(8)
-    answers = []
 
-    def click():
+    def click(_index):
         browser = Client()
         browser.force_login(user)
-        barrier.wait()
-        try:
-            answers.append(browser.post(url).status_code)
-        finally:
-            close_old_connections()
-            connection.close()
+        return browser.post(url).status_code
 
-    threads = [threading.Thread(target=click) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = race(8, click)
     assert answers == [302] * 8
     assert Alert.objects.filter(source="test").count() == settings.TEST_MESSAGE_LIMIT == 3
