@@ -12,6 +12,9 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from throttling.addresses import client_address
+from throttling.api import api_auth_failure_record, api_auth_retry_after
+
 from .alertmanager import alertmanager_translate
 from .api_tokens import api_token_authenticate
 from .delivery import recipients_lookup
@@ -47,10 +50,32 @@ def unauthorized():
     return response
 
 
+def too_many_failures(retry_after):
+    response = error(429, "too many failed token checks from this address; try again later",
+                     retry_after_seconds=retry_after)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def token_check(request, token_kind):
+    """None when the bearer token of `token_kind` is good (set as request.api_token), else the
+    answer: 429 while this address has used up its failures (I1), 401 (counted) otherwise."""
+    address = client_address(request)
+    retry_after = api_auth_retry_after(ip_address=address)
+    if retry_after is not None:
+        return too_many_failures(retry_after)
+    request.api_token = api_token_authenticate(bearer(request), kind=token_kind)
+    if request.api_token is None:
+        api_auth_failure_record(ip_address=address)
+        return unauthorized()
+    return None
+
+
 def api_endpoint(*, methods, token_kind=None):
     """The one guard of every API view: JSON 405 for other methods, the bearer token of
-    `token_kind` (set as request.api_token), ApiError as a JSON answer, and a JSON 500 (logged) for
-    anything unexpected, so that no /api/ answer is ever an HTML page."""
+    `token_kind` (set as request.api_token) with failures rate-limited per address, ApiError as a
+    JSON answer, and a JSON 500 (logged) for anything unexpected, so that no /api/ answer is ever
+    an HTML page."""
 
     def decorator(view):
         @csrf_exempt
@@ -61,10 +86,8 @@ def api_endpoint(*, methods, token_kind=None):
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
-                if token_kind is not None:
-                    request.api_token = api_token_authenticate(bearer(request), kind=token_kind)
-                    if request.api_token is None:
-                        return unauthorized()
+                if token_kind is not None and (refused := token_check(request, token_kind)) is not None:
+                    return refused
                 return view(request, *args, **kwargs)
             except ApiError as problem:
                 return error(problem.status, problem.message, **problem.extra)

@@ -22,6 +22,8 @@ _COMMON_ERRORS = {
     "400": {"description": "Bad input, each bad field named; nothing is stored", "content": _JSON_ERROR},
     "401": {"description": "No token, or an unknown or revoked one", "content": _JSON_ERROR},
     "413": {"description": "The body (or the number of alerts) is over the limit named in the answer", "content": _JSON_ERROR},
+    "429": {"description": "Too many failed token checks from this address: every request waits Retry-After seconds",
+            "content": _JSON_ERROR},
 }
 _WARNING = {"type": "object", "required": ["code", "message"],
             "properties": {"code": {"type": "string"}, "names": {"type": "array", "items": {"type": "string"}},
@@ -137,6 +139,7 @@ OPENAPI = {
                     "200": {"description": "The alert", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Alert"}}}},
                     "401": {"description": "No token, or an unknown or revoked one", "content": {"application/json": {"schema": _ERROR}}},
                     "404": {"description": "No such alert in the token's workspace", "content": {"application/json": {"schema": _ERROR}}},
+                    "429": _COMMON_ERRORS["429"],
                 },
             }
         },

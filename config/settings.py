@@ -41,8 +41,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "phonenumber_field",
     "simple_history",
+    "axes",
     "contacts",
     "alerts",
+    "throttling",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into our 429 page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -115,6 +118,32 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "alerts:management_center"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in throttling (T2, E1) with django-axes, for the console's and the admin's sign-in.
+# Failures are counted per username *and* address (LOGIN_FAILURE_LIMIT) and per address alone
+# (LOGIN_ADDRESS_FAILURE_LIMIT, higher, so that a few colleagues' typos behind one office NAT do
+# not lock each other out, while one address trying many usernames is stopped). Never per
+# username alone: anyone could then keep a user locked out from everywhere. Each lockout lasts
+# LOGIN_LOCKOUT_MINUTES after the last failed attempt; throttling/signin.py does the counting.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=4 * LOGIN_FAILURE_LIMIT)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = "throttling.signin.cool_off"  # LOGIN_LOCKOUT_MINUTES as a timedelta
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "throttling.signin.SignInThrottleHandler"
+AXES_LOCKOUT_CALLABLE = "throttling.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "throttling.addresses.client_address"
+AXES_DISABLE_ACCESS_LOG = True  # failures are what we need; a row per successful sign-in is not
+AXES_VERBOSE = False  # no start-up banner in every management command
+# The client address is REMOTE_ADDR unless this many proxies of ours add X-Forwarded-For in front
+# of the web server (then the address the outermost of them saw); 0 trusts no header.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Bearer-token failures on /api/ (I1): after this many from one address within the window, every
+# request from it answers 429 with Retry-After, a valid token included, until the window passes.
+API_AUTH_FAILURE_LIMIT = env.int("API_AUTH_FAILURE_LIMIT", default=20)
+API_AUTH_FAILURE_WINDOW_SECONDS = env.int("API_AUTH_FAILURE_WINDOW_SECONDS", default=300)
 
 # i18n (T3): the browser's preference first (LocaleMiddleware reads Accept-Language), then the
 # language switch in the top bar (Django's set_language view, stored in a cookie).
@@ -245,4 +274,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Failed sign-ins and lockouts are warnings; axes' routine book-keeping is not worth a line.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
