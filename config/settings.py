@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "simple_history",
     "contacts",
     "alerts",
+    "config",  # the project's own system checks (config/checks.py)
 ]
 
 MIDDLEWARE = [
