@@ -3,6 +3,10 @@ SHELL := /bin/bash
 PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
+# The two processes of `make run`, started and stopped together by config/devserver.py. The task
+# worker sends every activation message and alert.
+WEB_CMD = $(PY) manage.py runserver 127.0.0.1:$(PORT)
+WORKER_CMD = $(PY) manage.py db_worker --queue-name default
 # The first interpreter that is Python 3.12 or newer (Django 6.1's minimum). In this repository
 # pyenv picks 3.13.0 for `python3` through .python-version.
 PYTHON ?= $(shell for p in python3 python3.13 python3.12; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && echo $$p && break; done)
@@ -34,10 +38,7 @@ run: prepare
 	@echo "    developer, outsider, cn-owner; support (Django admin at /admin/)"
 	@echo "  Ctrl-C stops the web server and the task worker."
 	@echo ""
-	@trap 'kill 0' INT TERM; \
-	$(PY) manage.py db_worker --queue-name default & \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT) & \
-	wait
+	@$(PY) -m config.devserver "web server=$(WEB_CMD)" "task worker=$(WORKER_CMD)"
 
 test: install messages
 	$(PY) -m pytest $(PYTEST_ARGS)
