@@ -23,8 +23,12 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+# compilemessages walks every folder under the current one looking for locale/ folders: run it
+# inside locale/ so it never walks .venv (thousands of folders, Django's own catalogues), var or
+# node_modules. MESSAGES_VERBOSITY=1 lists each catalogue it looked at.
+MESSAGES_VERBOSITY ?= 0
 messages: install
-	$(PY) manage.py compilemessages --ignore='.venv/*' --ignore='var/*' -v0
+	cd locale && $(CURDIR)/$(PY) $(CURDIR)/manage.py compilemessages -v$(MESSAGES_VERBOSITY)
 
 prepare: install messages
 	$(PY) manage.py migrate --noinput -v0
