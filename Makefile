@@ -11,7 +11,7 @@ WORKER_CMD = $(PY) manage.py db_worker --queue-name default
 # pyenv picks 3.13.0 for `python3` through .python-version.
 PYTHON ?= $(shell for p in python3 python3.13 python3.12; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: run test install prepare messages lint bench clean
+.PHONY: run test install prepare messages lint bench clean which-python
 
 $(VENV)/.installed: requirements.txt
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (found: $$(python3 --version 2>&1))." >&2; exit 1; fi
@@ -22,6 +22,10 @@ $(VENV)/.installed: requirements.txt
 	@touch $@
 
 install: $(VENV)/.installed
+
+# The interpreter `make install` uses (empty when none is 3.12 or newer); .ci/run asks for it.
+which-python:
+	@echo "$(PYTHON)"
 
 # compilemessages walks every folder under the current one looking for locale/ folders: run it
 # inside locale/ so it never walks .venv (thousands of folders, Django's own catalogues), var or
