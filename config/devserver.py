@@ -19,6 +19,8 @@ import time
 
 STOP_SECONDS = 10
 POLL_SECONDS = 0.1
+# Lines of both processes appear as they are written, also when the output is a pipe (`| tee`).
+CHILD_ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
 class Supervisor:
@@ -42,7 +44,7 @@ class Supervisor:
             signal.signal(signum, self.request_stop)
         try:
             for name, argv in self.commands:
-                self.children.append((name, subprocess.Popen(argv, stdin=subprocess.DEVNULL, process_group=0)))
+                self.children.append((name, subprocess.Popen(argv, stdin=subprocess.DEVNULL, env=CHILD_ENV, process_group=0)))
         except OSError as error:
             self.say(f"could not start the {name} ({error}).")
             self.stop(signal.SIGTERM)

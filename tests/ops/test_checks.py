@@ -39,7 +39,9 @@ def test_C7_D1_only_a_deploy_check(settings):
 
 
 def check_deploy(**environ):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEFAULT_FROM_EMAIL", "SECURE_HSTS_SECONDS"}}
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is no production setting (check --deploy refuses it).
+    unset = {"DEFAULT_FROM_EMAIL", "SECURE_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(PRODUCTION, **environ)
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=settings.BASE_DIR, env=env,
                           capture_output=True, text=True, timeout=120)
