@@ -3,11 +3,15 @@ SHELL := /bin/bash
 PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
+# The two processes of `make run`, started and stopped together by config/devserver.py. The task
+# worker sends every activation message and alert.
+WEB_CMD = $(PY) manage.py runserver 127.0.0.1:$(PORT)
+WORKER_CMD = $(PY) manage.py run_worker
 # The first interpreter that is Python 3.12 or newer (Django 6.1's minimum). In this repository
 # pyenv picks 3.13.0 for `python3` through .python-version.
 PYTHON ?= $(shell for p in python3 python3.13 python3.12; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: run test install prepare messages lint bench clean
+.PHONY: run test install prepare messages lint bench clean which-python
 
 $(VENV)/.installed: requirements.txt
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (found: $$(python3 --version 2>&1))." >&2; exit 1; fi
@@ -19,8 +23,16 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+# The interpreter `make install` uses (empty when none is 3.12 or newer); .ci/run asks for it.
+which-python:
+	@echo "$(PYTHON)"
+
+# compilemessages walks every folder under the current one looking for locale/ folders: run it
+# inside locale/ so it never walks .venv (thousands of folders, Django's own catalogues), var or
+# node_modules. MESSAGES_VERBOSITY=1 lists each catalogue it looked at.
+MESSAGES_VERBOSITY ?= 0
 messages: install
-	$(PY) manage.py compilemessages --ignore='.venv/*' --ignore='var/*' -v0
+	cd locale && $(CURDIR)/$(PY) $(CURDIR)/manage.py compilemessages -v$(MESSAGES_VERBOSITY)
 
 prepare: install messages
 	$(PY) manage.py migrate --noinput -v0
@@ -34,10 +46,7 @@ run: prepare
 	@echo "    developer, outsider, cn-owner; support (Django admin at /admin/)"
 	@echo "  Ctrl-C stops the web server and the task worker."
 	@echo ""
-	@trap 'kill 0' INT TERM; \
-	$(PY) manage.py db_worker --queue-name default & \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT) & \
-	wait
+	@$(PY) -m config.devserver "web server=$(WEB_CMD)" "task worker=$(WORKER_CMD)"
 
 test: install messages
 	$(PY) -m pytest $(PYTEST_ARGS)

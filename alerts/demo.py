@@ -76,7 +76,8 @@ DEMO_CONTACTS = [
 
 @transaction.atomic
 def demo_load(*, password=None):
-    """Create or refresh the demo data; running it again changes nothing but passwords."""
+    """Create or refresh the demo data; running it again changes nothing unless the password did
+    (a new password hash would sign every demo user out at each `make run`)."""
     password = password if password is not None else settings.DEMO_PASSWORD
     now = timezone.now()
     regions = {}
@@ -168,8 +169,7 @@ def demo_load(*, password=None):
     User = get_user_model()
     for username, (account_key, principal_name) in SIGN_INS.items():
         user, _ = User.objects.get_or_create(username=username)
-        user.set_password(password)
-        user.save()
+        _password_set(user, password)
         Identity.objects.update_or_create(
             user=user,
             defaults={
@@ -179,6 +179,11 @@ def demo_load(*, password=None):
         )
     support, _ = User.objects.get_or_create(username=SUPPORT_SIGN_IN)
     support.is_staff = support.is_superuser = True
-    support.set_password(password)
-    support.save()
+    _password_set(support, password)
     return {"accounts": accounts, "workspaces": workspaces, "principals": principals}
+
+
+def _password_set(user, password):
+    if not user.check_password(password):
+        user.set_password(password)
+    user.save()

@@ -32,7 +32,7 @@ class AlertWorker(Worker):
         self.failures = 0
 
     def run(self):
-        logger.info("Worker %s: queues %s, sweep every %s s", self.worker_id, ",".join(self.queue_names),
+        logger.info("Starting worker %s: queues %s, sweep every %s s", self.worker_id, ",".join(self.queue_names),
                     self.sweep_seconds)
         while self.running:
             try:

@@ -2,10 +2,14 @@
 
 Every value that differs between a laptop and production comes from the environment through
 django-environ (see the README's table). Defaults are safe for local use: SQLite under var/,
-outbox channel backends, DEBUG on. Production sets DEBUG=0, which then requires SECRET_KEY and
-ALLOWED_HOSTS and turns on the HTTPS hardening that `check --deploy` asks for.
+outbox channel backends, DEBUG on, a development signing key generated once into var/secret_key.
+Production sets DEBUG=0, which then requires SECRET_KEY and ALLOWED_HOSTS and turns on the HTTPS
+hardening that `check --deploy` asks for.
 """
 
+import os
+import secrets
+import tempfile
 from pathlib import Path
 
 import environ
@@ -21,13 +25,45 @@ environ.Env.read_env(BASE_DIR / ".env")  # optional; absent in CI and most deplo
 
 DEBUG = env.bool("DEBUG", default=True)
 
+
+def development_secret_key(path):
+    """The signing key of a development checkout: generated once into `path` (mode 0600) and
+    reused, so restarting `make run` keeps everyone signed in and earlier activation links valid.
+    Written to a temporary file and linked into place, so the web server and the worker, which
+    start together, read the same complete key."""
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50) + "\n")
+            os.link(temporary, path)
+        except FileExistsError:  # the other process wrote it first: use that one
+            pass
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: delete it and a new development key is generated.")
+    return key
+
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-local-development-key-only-used-while-debug-is-on"
+    SECRET_KEY = development_secret_key(env.path("SECRET_KEY_FILE", default=VAR_DIR / "secret_key"))
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+if DEBUG:
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+else:
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must be set when DEBUG is off: the host names this site answers to, "
+            "comma-separated (e.g. ALLOWED_HOSTS=alerts.example.com)."
+        )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -45,6 +81,7 @@ INSTALLED_APPS = [
     "contacts",
     "alerts",
     "throttling",
+    "config",  # the project's own system checks (config/checks.py)
 ]
 
 MIDDLEWARE = [
@@ -233,7 +270,7 @@ SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', defau
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Alert Contacts <alerts@localhost>")
 
 # Background work runs through django.tasks on the django-tasks-db database backend; the worker is
-# `python manage.py db_worker`.
+# `python manage.py run_worker` (alerts/worker.py: the queue plus a periodic sweep of due deliveries).
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -6,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -211,5 +214,17 @@ class OutboxView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["records"] = outbox_visible(outbox_read(), self.request.user)
+        records = outbox_visible(outbox_read(), self.request.user)
+        for record in records:
+            # Stored in UTC (ISO 8601); as an aware datetime the template prints it in TIME_ZONE.
+            record["sent_at"] = _moment(record.get("sent_at"))
+        context["records"] = records
         return context
+
+
+def _moment(value):
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)

@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_process
@@ -49,8 +50,9 @@ def test_D10_filters_by_status_and_channel(history, ws, sign_in):
 
 
 def test_D10_filters_by_date(history, ws, sign_in):
+    """D10: the dates of the filter are days in the console's zone (TIME_ZONE), not UTC days."""
     client = sign_in("dw-admin")
-    day = history.created_at.date()
+    day = timezone.localdate(history.created_at)
     assert "Disk full" in client.get(url(ws), {"since": day.isoformat(), "until": day.isoformat()}).content.decode()
     assert "Disk full" not in client.get(url(ws), {"since": "2099-01-01"}).content.decode()
 

@@ -46,7 +46,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + options["timeout"]
         while Delivery.objects.filter(alert=alert, status=Delivery.Status.READY_TO_SEND).exists():
             if time.monotonic() > deadline:
-                raise CommandError("Deliveries are still waiting: is a task worker running (make run, or manage.py db_worker)?")
+                raise CommandError("Deliveries are still waiting: is a task worker running (make run, or manage.py run_worker)?")
             time.sleep(0.5)
         for d in alert.deliveries.order_by("pk"):
             via = f" ← fallback for #{d.replaces_id}" if d.replaces_id else ""
