@@ -38,6 +38,7 @@ prepare: install messages
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo_data
 
+run: export OUTBOUND_ALLOWED_NETWORKS ?= 127.0.0.0/8,::1/128
 run: prepare
 	@echo ""
 	@echo "  Alert Contacts is running at http://127.0.0.1:$(PORT)/"

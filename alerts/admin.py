@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
+
+from contacts.destinations import validate_outbound_url
 
 from .models import (
     Alert,
@@ -123,7 +126,21 @@ class DeliveryAdmin(ReadOnlyAdmin):
     list_select_related = ["alert"]
 
 
+class WorkspaceWebhookForm(forms.ModelForm):
+    """The console's rules for the URL: no local, private or reserved destination."""
+
+    class Meta:
+        model = WorkspaceWebhook
+        fields = ["workspace", "url", "secret"]
+
+    def clean_url(self):
+        url = self.cleaned_data["url"].strip()
+        validate_outbound_url(url)
+        return url
+
+
 @admin.register(WorkspaceWebhook)
 class WorkspaceWebhookAdmin(admin.ModelAdmin):
+    form = WorkspaceWebhookForm
     list_display = ["workspace", "url"]
     search_fields = ["workspace__name", "url"]

@@ -14,6 +14,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from contacts.destinations import refusal_text
+
 from .channels.base import AlertMessage
 from .delivery import Reason
 from .models import Channel, Delivery
@@ -50,6 +52,8 @@ REASONS = {
     "CONNECTION": gettext_lazy("The service could not be reached."),
     "SMTP_CONNECTION": gettext_lazy("The mail server could not be reached."),
     "INCORRECT_CONTACT": gettext_lazy("The address or number was rejected as incorrect."),
+    "DESTINATION_REFUSED": gettext_lazy("The URL was refused: requests do not go to local, private or reserved "
+                                        "addresses, nor over plain http where https is required."),
 }
 NUMBERED = re.compile(r"^(HTTP|SMTP)_(\d{3})$")
 
@@ -71,6 +75,8 @@ def reason_text(code, details=None):
         return _("The service answered HTTP %(status)s, a redirect to %(location)s. Redirects are not followed: "
                  "enter the final URL.") % {"status": details.get("status", "3xx"),
                                            "location": details.get("location") or _("(no address given)")}
+    if code == "DESTINATION_REFUSED" and details.get("reason"):
+        return refusal_text(details)
     if code in REASONS:
         return str(REASONS[code])
     numbered = NUMBERED.match(code or "")

@@ -1,5 +1,6 @@
 """The workspace's custom webhook settings (D4, I3): URL, a generated secret shown once, rotation,
-and a connectivity test that pushes a signed test message and reports the answer."""
+and a connectivity test that pushes a signed test message and reports the answer. The URL is
+refused when it points to a local, private or reserved address (contacts.destinations)."""
 
 import secrets
 
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from contacts.channel_errors import DeliveryError
+from contacts.destinations import validate_outbound_url
 
 from .channels.base import AlertMessage
 from .channels.webhook import WebhookChannel
@@ -24,9 +26,12 @@ def webhook_configure(*, workspace, url):
     """Set the URL; a new webhook gets a secret, returned once (None when the secret is kept)."""
     url = (url or "").strip()
     try:
+        validate_outbound_url(url)  # before the general URL syntax: it names what is wrong with the host
         URLValidator(schemes=["http", "https"])(url)
-    except ValidationError:
-        raise ValidationError({"url": [_("Enter an http:// or https:// URL.")]}) from None
+    except ValidationError as invalid:
+        if invalid.code != "destination_refused":
+            invalid = ValidationError(_("Enter an http:// or https:// URL."))
+        raise ValidationError({"url": invalid.messages}) from None
     with transaction.atomic():
         webhook = WorkspaceWebhook.objects.select_for_update().filter(workspace=workspace).first()
         if webhook is None:

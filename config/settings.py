@@ -7,6 +7,7 @@ Production sets DEBUG=0, which then requires SECRET_KEY and ALLOWED_HOSTS and tu
 hardening that `check --deploy` asks for.
 """
 
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -228,6 +229,15 @@ SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 VOICE_GATEWAY_URL = env.str("VOICE_GATEWAY_URL", default="")
 GATEWAY_TOKEN = env.str("GATEWAY_TOKEN", default="")
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
+# Outbound requests (webhooks, gateways) never go to loopback, private, link-local or reserved
+# addresses, nor over plain http once DEBUG is off, except to these networks (CIDRs, e.g.
+# `10.20.0.0/16` for a gateway inside the company network). See contacts/destinations.py.
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+for _network in OUTBOUND_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network.strip())
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"OUTBOUND_ALLOWED_NETWORKS: {_error}") from None
 # The outbox refuses addresses and numbers matching these globs as incorrect, to show fallback.
 OUTBOX_UNDELIVERABLE = env.list("OUTBOX_UNDELIVERABLE", default=["*.invalid"])
 # The Outbox page (what the outbox backends "sent", activation links included) is a development

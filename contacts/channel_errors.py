@@ -31,3 +31,11 @@ class PermanentFailure(DeliveryError):
     """Refused for another reason (bad configuration, malformed request): no retry, no fallback."""
 
     code = "PERMANENT"
+
+
+class DestinationRefused(PermanentFailure):
+    """The URL points where outbound requests may not go (a local, private or reserved address, a
+    scheme other than http and https, plain http where https is required): refused before any
+    connection, never retried. `details` holds the reason and the host (contacts.destinations)."""
+
+    code = "DESTINATION_REFUSED"

@@ -21,6 +21,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _loopback_peers_allowed(settings):
+    """Delivery tests post to real peers on loopback (tests/peers.py), which the outbound guard
+    refuses unless loopback is listed; tests of the guard itself empty the list."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]
+
+
+@pytest.fixture(autouse=True)
 def _message_backends(settings, tmp_path):
     """Unit tests use in-memory channels and run tasks at once; tests that need the outbox file or
     the database task queue switch them back explicitly."""
