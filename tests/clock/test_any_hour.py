@@ -141,8 +141,9 @@ def test_D9_daily_limit_and_usage_follow_the_consoles_day(ws, zone, instant, tim
 def test_outbox_shows_times_in_the_consoles_zone(ws, zone, instant, settings, sign_in):
     """The Outbox prints when a message was sent in TIME_ZONE, like every other page."""
     settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
+    settings.OUTBOX_PAGE = True  # a development page; DEBUG is off in tests
     outbox_append(channel="sms", to="+8613912345678", language="en", subject="", body="hello", kind="test",
-                  account=ws.account.uid)
+                  account=ws.account.uid, workspace=ws.pk)
     html = sign_in("dw-admin").get(reverse("contacts:outbox")).content.decode()
     assert "+8613912345678" in html
     assert shown(instant, zone) in html
