@@ -237,9 +237,19 @@ X_FRAME_OPTIONS = "DENY"
 # Demo data (`python manage.py load_demo_data`) signs everyone in with this password.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo")
 
+# Activation links' tokens never reach a log line (request lines of the development server
+# included): the filter replaces them with [token].
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "config.logging.RedactActivationTokens"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact_tokens"]},
+    },
+    "loggers": {"django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -57,16 +57,23 @@ def test_C3_C7_C9_admin_sets_phone_contact_activates_on_a_phone(browser_demo, ou
     assert link == newest_link(outbox, "+8613912345678")
     shot(page, "outbox")
 
-    # The contact, not signed in, on a phone-sized screen.
+    # The contact, not signed in, on a phone-sized screen. The link's token moves into the session:
+    # the page is served at a token-less address and gives other sites no Referer (C9).
     phone = browser.new_context(**PHONE)
     mobile = phone.new_page()
-    mobile.goto(link)
+    response = mobile.goto(link)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert mobile.url.endswith("/confirm/") and token not in mobile.url
+    assert response.request.redirected_from.url == link
+    assert response.request.redirected_from.response().headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
     expect(mobile.locator("h1")).to_have_text("Activate this contact method")
     expect(mobile.locator("main")).to_contain_text("+86 139****5678")
     assert mobile.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
     shot(mobile, "confirm-on-phone")
     mobile.get_by_role("button", name="Activate").click()
     expect(mobile.locator("h1")).to_have_text("Activated")
+    assert token not in mobile.url
     shot(mobile, "activated-on-phone")
     mobile.goto(link)
     expect(mobile.locator("h1")).to_have_text("This activation link has already been used")
