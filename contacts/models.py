@@ -127,9 +127,17 @@ class ContactMethod(models.Model):
 
 
 class ActivationMessage(models.Model):
-    """One activation message sent for a method: the log the resend limit counts (C10)."""
+    """One activation message sent: the log the resend limits count (C10). It records the address
+    and the principal it went to and outlives its method (a cleared value deletes the method), so
+    the limits hold per address and per contact across edits."""
 
-    method = models.ForeignKey(ContactMethod, on_delete=models.CASCADE, related_name="activation_messages", verbose_name=_("contact method"))
+    method = models.ForeignKey(ContactMethod, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="activation_messages", verbose_name=_("contact method"))
+    principal = models.ForeignKey(Principal, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="activation_messages", verbose_name=_("principal"))
+    channel = models.CharField(_("channel"), max_length=10, choices=ContactMethod.Channel.choices, blank=True)
+    # As sent: E.164 for a phone number, the stored form of an email address.
+    address = models.CharField(_("address"), max_length=254, blank=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), db_index=True)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("sent by"))
 
@@ -139,7 +147,7 @@ class ActivationMessage(models.Model):
         ordering = ["-sent_at"]
 
     def __str__(self):
-        return f"{self.method} @ {self.sent_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.address} @ {self.sent_at:%Y-%m-%d %H:%M:%S}"
 
 
 class RamDirectoryEntry(models.Model):

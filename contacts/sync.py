@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Principal, RamDirectoryEntry
-from .services import contact_update
+from .services import ActivationLimited, contact_update
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,11 @@ def contact_sync_at_sign_in(*, principal):
         change = None
         try:
             change = contact_update(principal=principal, phone=phone, email=email, language=principal.language)
+        except ActivationLimited as error:
+            # Too many activation messages for now (C10): leave the entry unapplied, so the next
+            # sign-in tries again.
+            logger.warning("RAM directory values for %s not applied yet: %s", principal, error.messages)
+            return None
         except ValidationError as error:
             # The directory holds something the console refuses: keep the console's copy.
             logger.warning("RAM directory values for %s not applied: %s", principal, error.messages)

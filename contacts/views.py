@@ -8,7 +8,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
@@ -20,7 +19,7 @@ from .forms import ContactForm
 from .models import ContactMethod, Language, Principal
 from .outbox import outbox_read
 from .phones import email_mask, phone_mask
-from .services import AlreadyActivated, ResendLimited, activation_resend, contact_update
+from .services import AlreadyActivated, ResendLimited, activation_resend, contact_update, limit_message
 from .tokens import LinkState, activation_token_generator, method_for_uid, method_uid
 
 PAGE_SIZE = 50
@@ -133,11 +132,7 @@ class ResendActivationView(WorkspaceAccessMixin, View):
         except AlreadyActivated:
             messages.info(request, _("This contact method is already activated."))
         except ResendLimited as limited:
-            minutes = max(1, (limited.retry_after_seconds + 59) // 60)
-            messages.error(request, ngettext(
-                "Too many activation messages for this contact method. Try again in %(minutes)d minute.",
-                "Too many activation messages for this contact method. Try again in %(minutes)d minutes.",
-                minutes) % {"minutes": minutes})
+            messages.error(request, limit_message(limited))
         else:
             messages.success(request, _("A new activation link was sent to %(principal)s. Older links no longer work.") % {"principal": method.principal.label})
         return redirect(tab_url_name(method.principal.kind), workspace_id=self.workspace.pk)

@@ -289,14 +289,15 @@ def test_C9_activation_tokens_are_redacted_from_log_lines(sent):
     assert any(isinstance(f, RedactActivationTokens) for handler in server.handlers for f in handler.filters)
 
 
-def test_C10_resend_is_rate_limited_per_method(sent, alice, settings, django_capture_on_commit_callbacks):
+def test_C10_resend_is_rate_limited_per_address(sent, alice, settings, django_capture_on_commit_callbacks):
     method, _ = sent  # the first send counts: 1 of 3
     activation_resend(method=method)
     activation_resend(method=method)
     with pytest.raises(ResendLimited) as caught:
         activation_resend(method=method)
+    assert caught.value.scope == "email" and caught.value.limit == 3
     assert 0 < caught.value.retry_after_seconds <= settings.ACTIVATION_RESEND_WINDOW_SECONDS
-    # another method of the same principal has its own budget
+    # another address of the same principal has its own budget (within the contact's 6)
     with django_capture_on_commit_callbacks(execute=True):
         contact_update(principal=alice, phone="+8613912345678", email="alice@example.com", language="auto")
     activation_resend(method=ContactMethod.objects.get(principal=alice, channel="phone"))
