@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from .versioning import Versioned
+
 
 class Account(models.Model):
     """An Alibaba Cloud account: the tenant that owns workspaces and principals."""
@@ -46,8 +48,9 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
-class Principal(models.Model):
-    """A RAM user or RAM role of one account, with its contact profile."""
+class Principal(Versioned):
+    """A RAM user or RAM role of one account, with its contact profile. Its version guards the
+    Edit form against lost updates (contacts.versioning)."""
 
     class Kind(models.TextChoices):
         USER = "user", _("RAM user")
@@ -65,7 +68,7 @@ class Principal(models.Model):
     language = models.CharField(_("alerting language"), max_length=10, choices=Language.choices, default=Language.AUTO)
     last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["last_synced_at"])
+    history = HistoricalRecords(excluded_fields=["last_synced_at", "version"])
 
     class Meta:
         verbose_name = _("principal")

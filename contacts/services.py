@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from .models import ActivationMessage, ContactMethod, Language, Principal
 from .phones import phone_parse
+from .versioning import StaleEdit
 
 
 class ResendLimited(Exception):
@@ -95,13 +96,15 @@ def email_normalize(raw):
     return BaseUserManager.normalize_email(f"{local}@{domain.lower()}")
 
 
-def contact_update(*, principal, phone, email, language, by=None):
+def contact_update(*, principal, phone, email, language, by=None, version=None, reason=None):
     """Set a principal's mobile phone number, email address and alerting language (C3–C7).
 
     Raw input is validated here, whatever the caller (C4, C5); on any error nothing is saved. A new
     or changed value puts its method in Waiting for Activation and sends a link; an unchanged one
     keeps its status; a cleared one removes the method. An edit whose activation message would
-    pass a limit (C10) is refused as a whole with `ActivationLimited`.
+    pass a limit (C10) is refused as a whole with `ActivationLimited`. With `version` (the Edit
+    form's), a principal changed since is not touched: `StaleEdit`. `reason` names a writer that
+    is not a signed-in person in the history (sign-in sync).
     """
     errors = {}
     new = {}
@@ -120,8 +123,10 @@ def contact_update(*, principal, phone, email, language, by=None):
 
     with transaction.atomic():
         # The principal's row lock serialises every edit and resend of this contact, so two at
-        # once cannot both pass the limits.
+        # once cannot both pass the version check or the limits.
         principal = Principal.objects.select_for_update(of=("self",)).select_related("account").get(pk=principal.pk)
+        if version is not None and version != principal.version:
+            raise StaleEdit(principal, principal.version)
         old = {
             ContactMethod.Channel.PHONE: str(principal.phone or ""),
             ContactMethod.Channel.EMAIL: principal.email or "",
@@ -139,6 +144,7 @@ def contact_update(*, principal, phone, email, language, by=None):
         if old != new or principal.language != language:
             principal.language = language
             principal._history_user = by
+            principal._change_reason = reason
             principal.save()
         change = ContactChange(principal=principal)
         for channel in ContactMethod.Channel:

@@ -18,9 +18,17 @@ from .activation import activation_confirm
 from .forms import ContactForm
 from .models import ContactMethod, Language, Principal
 from .outbox import outbox_read
-from .phones import email_mask, phone_mask
-from .services import AlreadyActivated, ResendLimited, activation_resend, contact_update, limit_message
+from .phones import email_mask, phone_mask, phone_parse
+from .services import (
+    AlreadyActivated,
+    ResendLimited,
+    activation_resend,
+    contact_update,
+    email_normalize,
+    limit_message,
+)
 from .tokens import LinkState, activation_token_generator, method_for_uid, method_uid
+from .versioning import StaleEdit, conflict_for
 
 PAGE_SIZE = 50
 
@@ -89,12 +97,16 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
 
     def get_initial(self):
         principal = self.get_principal()
-        return {"phone": str(principal.phone or ""), "email": principal.email, "language": principal.language}
+        return {"phone": str(principal.phone or ""), "email": principal.email, "language": principal.language,
+                "version": principal.version}
 
     def form_valid(self, form):
         principal = self.get_principal()
+        values = {name: form.cleaned_data[name] for name in ("phone", "email", "language")}
         try:
-            change = contact_update(principal=principal, by=self.request.user, **form.cleaned_data)
+            change = contact_update(principal=principal, by=self.request.user, version=form.cleaned_data["version"], **values)
+        except StaleEdit as stale:
+            return self.stale(form, stale.current)
         except ValidationError as error:
             for field_name, field_errors in error.message_dict.items():
                 for message in field_errors:
@@ -107,12 +119,44 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
             messages.success(self.request, _("Saved."))
         return redirect(tab_url_name(principal.kind), workspace_id=self.workspace.pk)
 
+    def stale(self, form, current):
+        """Another change was saved since this form was filled in: nothing is saved; the form comes
+        back with the values entered, the current ones beside them with who changed them and when,
+        and the current version, so Confirm again applies the values entered."""
+        data = form.data.copy()
+        data["version"] = str(current.version)
+        form = self.get_form_class()(data)
+        form.is_valid()
+        yours = form.cleaned_data
+        conflict = conflict_for(Principal.history.filter(id=current.pk), [
+            (_("Mobile Phone Number"), str(current.phone or ""), _comparable(phone_normalize, yours["phone"])),
+            (_("Email Address"), current.email, _comparable(email_normalize, yours["email"])),
+            (_("Alerting Language"), Language(current.language).label, Language(yours["language"]).label),
+        ])
+        del self.principal  # show the methods as they are now
+        context = self.get_context_data(form=form, conflict=conflict)
+        return self.render_to_response(context, status=409)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         principal = self.get_principal()
         context.update(principal=principal, nav="contacts", Kind=Principal.Kind,
                        methods={m.channel: m for m in principal.contact_methods.all()})
         return context
+
+
+def _comparable(normalize, raw):
+    """A value entered in the form, in its stored form when it is valid (to compare it with the
+    current one), as entered otherwise."""
+    raw = (raw or "").strip()
+    try:
+        return normalize(raw) if raw else ""
+    except ValidationError:
+        return raw
+
+
+def phone_normalize(raw):
+    return str(phone_parse(raw))
 
 
 class ResendActivationView(WorkspaceAccessMixin, View):

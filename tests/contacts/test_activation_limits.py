@@ -8,12 +8,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from contacts.models import ActivationMessage, ContactMethod, Principal
 from contacts.services import ActivationLimited, ResendLimited, activation_resend, contact_update
+from tests.concurrency import race
 
 A, B, C = "+8613912345678", "+8613912345679", "+8613912345670"
 
@@ -127,15 +127,15 @@ def test_C10_email_addresses_count_whatever_their_case(edit, mailoutbox):
 
 
 def test_C10_E1_a_refused_edit_saves_nothing(edit, alice, sms_outbox, mailoutbox):
-    """E1: refused as a whole: not the language, not the other value, no message."""
+    """E1: refused as a whole: not the language, not the other value, no message, no version."""
     for number in (A, B, A, B, A, B):
         edit(phone=number, email="")
     alice.refresh_from_db()
-    before = (str(alice.phone), alice.email, alice.language, ActivationMessage.objects.count())
+    before = (str(alice.phone), alice.email, alice.language, alice.version, ActivationMessage.objects.count())
     with pytest.raises(ValidationError):
         edit(phone=A, email="new@example.com", language="zh-hans")
     alice.refresh_from_db()
-    assert (str(alice.phone), alice.email, alice.language, ActivationMessage.objects.count()) == before
+    assert (str(alice.phone), alice.email, alice.language, alice.version, ActivationMessage.objects.count()) == before
     assert not alice.contact_methods.filter(channel="email").exists() and mailoutbox == []
 
 
@@ -188,7 +188,8 @@ def ws(demo):
 
 
 def edit_in_console(client, ws, principal, **data):
-    values = {"phone": "", "email": "", "language": "auto", **data}
+    principal.refresh_from_db()
+    values = {"phone": "", "email": "", "language": "auto", "version": principal.version, **data}
     return client.post(reverse("contacts:edit", args=[ws.pk, principal.pk]), values)
 
 
@@ -289,28 +290,6 @@ def slow_check(monkeypatch):
                 pass
 
     monkeypatch.setattr(services, "_limit", held)
-
-
-def race(*jobs):
-    """Run the jobs at once, each in its own thread and database connection; returns what each
-    returned or raised."""
-    results, barrier = [None] * len(jobs), threading.Barrier(len(jobs))
-
-    def run(i, job):
-        barrier.wait()
-        try:
-            results[i] = job()
-        except Exception as error:  # noqa: BLE001 - the test looks at what each raised
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
