@@ -4,6 +4,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from contacts.versioning import StaleEdit, version_of
+
 from .models import AlertLimit, Channel, UsageCounter
 
 LIMITED = {Channel.SMS: "max_sms_per_day", Channel.VOICE: "max_voice_per_day"}
@@ -46,9 +48,30 @@ def usage_summary(*, account, region):
     return summary
 
 
-def alert_limit_set(*, account, region, max_sms_per_day, max_voice_per_day, by=None):
-    limit, _ = AlertLimit.objects.get_or_create(account=account, region=region)
-    limit.max_sms_per_day, limit.max_voice_per_day = max_sms_per_day, max_voice_per_day
-    limit._history_user = by
-    limit.save()
+def alert_limit_set(*, account, region, max_sms_per_day, max_voice_per_day, by=None, version=None):
+    """Set the daily limits of an account and region (D9). With `version` (the Alert Resources
+    form's; 0 when it showed no limits yet), limits changed since are not touched: `StaleEdit`.
+    Unchanged values write nothing."""
+    with transaction.atomic():
+        limit = AlertLimit.objects.select_for_update().filter(account=account, region=region).first()
+        if version is not None and version != version_of(limit):
+            raise StaleEdit(limit, version_of(limit))
+        if limit is None:
+            limit = AlertLimit(account=account, region=region)
+        elif (limit.max_sms_per_day, limit.max_voice_per_day) == (max_sms_per_day, max_voice_per_day):
+            return limit
+        limit.max_sms_per_day, limit.max_voice_per_day = max_sms_per_day, max_voice_per_day
+        limit._history_user = by
+        if limit.pk is None:
+            try:
+                with transaction.atomic():
+                    limit.save()
+            except IntegrityError:
+                # Another first save came in between: this form did not see it.
+                if version is None:
+                    raise
+                current = AlertLimit.objects.get(account=account, region=region)
+                raise StaleEdit(current, current.version) from None
+        else:
+            limit.save()
     return limit

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from contacts.models import Account, Principal
+from contacts.versioning import Versioned
 
 FULL_ACCESS_POLICY = "AliyunDataWorksFullAccess"
 
@@ -166,13 +167,16 @@ class Identity(models.Model):
             raise ValidationError({"principal": _("The principal must belong to the same account.")})
 
 
-class WorkspaceWebhook(models.Model):
+class WorkspaceWebhook(Versioned):
     """The workspace's custom webhook service (D4): alerts for numbers outside the Chinese mainland
-    are pushed here, signed with the secret, and the service forwards them to the number."""
+    are pushed here, signed with the secret, and the service forwards them to the number. Its
+    version guards the URL form; its history (never the secret) says who changed it."""
 
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="webhook", verbose_name=_("workspace"))
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(_("secret"), max_length=128)
+
+    history = HistoricalRecords(excluded_fields=["secret", "version"])
 
     class Meta:
         verbose_name = _("custom webhook")
@@ -316,15 +320,16 @@ class ApiToken(models.Model):
         return self.revoked_at is None
 
 
-class AlertLimit(models.Model):
-    """Daily limits per account and region (D9); empty means unlimited."""
+class AlertLimit(Versioned):
+    """Daily limits per account and region (D9); empty means unlimited. Its version guards the
+    Alert Resources form."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="alert_limits", verbose_name=_("account"))
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name=_("region"))
     max_sms_per_day = models.PositiveIntegerField(_("Maximum Alert SMS Messages Per Day"), null=True, blank=True)
     max_voice_per_day = models.PositiveIntegerField(_("Maximum Alert Phone Calls Per Day"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("alert limit")

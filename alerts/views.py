@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from contacts.models import ContactMethod
+from contacts.versioning import StaleEdit, VersionField, conflict_for, version_of
 
 from .access import (
     GRANTING_ROLES,
@@ -173,6 +174,12 @@ class AlertResourcesForm(forms.Form):
                                          min_value=0, max_value=1_000_000, help_text=gettext_lazy("Empty means unlimited."))
     max_voice_per_day = forms.IntegerField(label=gettext_lazy("Maximum Alert Phone Calls Per Day"), required=False,
                                            min_value=0, max_value=1_000_000, help_text=gettext_lazy("Empty means unlimited."))
+    # The limits' version when the form was filled in (contacts.versioning); 0: none were set.
+    version = VersionField()
+
+
+def limit_text(value):
+    return _("Unlimited") if value is None else str(value)
 
 
 class AlertResourcesView(WorkspaceAccessMixin, TemplateView):
@@ -192,7 +199,8 @@ class AlertResourcesView(WorkspaceAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         limit = self.limit()
         initial = {"max_sms_per_day": limit.max_sms_per_day if limit else None,
-                   "max_voice_per_day": limit.max_voice_per_day if limit else None}
+                   "max_voice_per_day": limit.max_voice_per_day if limit else None,
+                   "version": version_of(limit)}
         usage = usage_summary(account=self.workspace.account, region=self.workspace.region)
         context.update(
             nav="resources", form=form or AlertResourcesForm(initial=initial),
@@ -208,9 +216,29 @@ class AlertResourcesView(WorkspaceAccessMixin, TemplateView):
         form = AlertResourcesForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        alert_limit_set(account=self.workspace.account, region=self.workspace.region, by=request.user, **form.cleaned_data)
+        values = {name: form.cleaned_data[name] for name in ("max_sms_per_day", "max_voice_per_day")}
+        try:
+            alert_limit_set(account=self.workspace.account, region=self.workspace.region, by=request.user,
+                            version=form.cleaned_data["version"], **values)
+        except StaleEdit as stale:
+            return self.stale(form, stale, values)
         messages.success(request, _("Daily limits saved."))
         return redirect("alerts:alert_resources", workspace_id=self.workspace.pk)
+
+    def stale(self, form, stale, yours):
+        """Limits saved since the form was filled in: nothing is saved; the form comes back with
+        the values entered and the current version, the saved ones beside them (contacts.versioning)."""
+        data = form.data.copy()
+        data["version"] = str(stale.version)
+        form = AlertResourcesForm(data)
+        form.is_valid()
+        current = stale.current
+        history = AlertLimit.history.filter(account_id=self.workspace.account_id, region_id=self.workspace.region_id)
+        conflict = conflict_for(history, [
+            (AlertResourcesForm.base_fields[name].label, limit_text(getattr(current, name, None)), limit_text(yours[name]))
+            for name in ("max_sms_per_day", "max_voice_per_day")
+        ])
+        return self.render_to_response(self.get_context_data(form=form, conflict=conflict), status=409)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -291,7 +319,10 @@ class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(nav="webhook", webhook=WorkspaceWebhook.objects.filter(workspace=self.workspace).first())
+        webhook = WorkspaceWebhook.objects.filter(workspace=self.workspace).first()
+        context.setdefault("url", webhook.url if webhook else "")
+        context.setdefault("version", version_of(webhook))
+        context.update(nav="webhook", webhook=webhook)
         return context
 
     def get(self, request, *args, **kwargs):
@@ -311,11 +342,15 @@ class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
             if asked:
                 return asked
         if action == "save":
+            url = request.POST.get("url", "")
             try:
-                webhook, secret = webhook_configure(workspace=self.workspace, url=request.POST.get("url", ""))
+                webhook, secret = webhook_configure(workspace=self.workspace, url=url, by=request.user,
+                                                    version=VersionField().clean(request.POST.get("version")))
             except ValidationError as error:
                 messages.error(request, " ".join(error.message_dict["url"]))
                 return redirect("alerts:webhook", workspace_id=self.workspace.pk)
+            except StaleEdit as stale:
+                return self.stale(stale, url.strip())
             messages.success(request, _("Custom webhook saved."))
             if secret:
                 return self.shown_once(secret)
@@ -331,6 +366,15 @@ class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
             webhook_remove(workspace=self.workspace)
             messages.success(request, _("Custom webhook removed."))
         return redirect("alerts:webhook", workspace_id=self.workspace.pk)
+
+    def stale(self, stale, url):
+        """The webhook was created, changed or removed since the page was opened: nothing is saved;
+        the URL entered comes back with the current version, the saved one beside it."""
+        history = WorkspaceWebhook.history.filter(workspace_id=self.workspace.pk)
+        current = stale.current.url if stale.current else ""
+        conflict = conflict_for(history, [(_("URL"), current, url)])
+        context = self.get_context_data(conflict=conflict, url=url, version=stale.version)
+        return self.render_to_response(context, status=409)
 
     def shown_once(self, secret):
         """The secret is kept in the session only until the page after the redirect has shown it."""

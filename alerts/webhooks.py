@@ -6,11 +6,12 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from contacts.channel_errors import DeliveryError
 from contacts.destinations import validate_outbound_url
+from contacts.versioning import StaleEdit, version_of
 
 from .channels.base import AlertMessage
 from .channels.webhook import WebhookChannel
@@ -22,8 +23,10 @@ def _new_secret():
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def webhook_configure(*, workspace, url):
-    """Set the URL; a new webhook gets a secret, returned once (None when the secret is kept)."""
+def webhook_configure(*, workspace, url, by=None, version=None):
+    """Set the URL; a new webhook gets a secret, returned once (None when the secret is kept).
+    With `version` (the settings form's; 0 when it showed no webhook), a webhook created, changed
+    or removed since is not touched: `StaleEdit`. Only the URL is written, never the secret."""
     url = (url or "").strip()
     try:
         validate_outbound_url(url)  # before the general URL syntax: it names what is wrong with the host
@@ -34,12 +37,26 @@ def webhook_configure(*, workspace, url):
         raise ValidationError({"url": invalid.messages}) from None
     with transaction.atomic():
         webhook = WorkspaceWebhook.objects.select_for_update().filter(workspace=workspace).first()
+        if version is not None and version != version_of(webhook):
+            raise StaleEdit(webhook, version_of(webhook))
         if webhook is None:
             secret = _new_secret()
-            webhook = WorkspaceWebhook.objects.create(workspace=workspace, url=url, secret=secret)
+            webhook = WorkspaceWebhook(workspace=workspace, url=url, secret=secret)
+            webhook._history_user = by
+            try:
+                with transaction.atomic():
+                    webhook.save()
+            except IntegrityError:
+                # Another first save came in between: this form did not see it.
+                if version is None:
+                    raise
+                current = WorkspaceWebhook.objects.get(workspace=workspace)
+                raise StaleEdit(current, current.version) from None
             return webhook, secret
-        webhook.url = url
-        webhook.save(update_fields=["url"])
+        if webhook.url != url:
+            webhook.url = url
+            webhook._history_user = by
+            webhook.save(update_fields=["url"])
     return webhook, None
 
 

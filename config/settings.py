@@ -268,10 +268,13 @@ ALERTMANAGER_MAX_ALERTS = env.int("ALERTMANAGER_MAX_ALERTS", default=20000)
 TEST_MESSAGE_LIMIT = env.int("TEST_MESSAGE_LIMIT", default=3)
 TEST_MESSAGE_WINDOW_SECONDS = env.int("TEST_MESSAGE_WINDOW_SECONDS", default=600)
 
-# Activation links (C8, C10).
+# Activation links (C8, C10). Within the window, at most ACTIVATION_RESEND_LIMIT activation
+# messages go to one number or address and at most ACTIVATION_CONTACT_LIMIT to one contact, the
+# first send at Confirm included, whatever edits or resends caused them.
 ACTIVATION_LINK_TTL_SECONDS = env.int("ACTIVATION_LINK_TTL_SECONDS", default=86400)
 ACTIVATION_RESEND_LIMIT = env.int("ACTIVATION_RESEND_LIMIT", default=3)
 ACTIVATION_RESEND_WINDOW_SECONDS = env.int("ACTIVATION_RESEND_WINDOW_SECONDS", default=600)
+ACTIVATION_CONTACT_LIMIT = env.int("ACTIVATION_CONTACT_LIMIT", default=2 * ACTIVATION_RESEND_LIMIT)
 # A transient failure to send an activation message is retried with the deliveries' backoff.
 ACTIVATION_SEND_MAX_ATTEMPTS = env.int("ACTIVATION_SEND_MAX_ATTEMPTS", default=DELIVERY_MAX_ATTEMPTS)
 # Absolute links in messages start with this (the address people reach the console at).
@@ -316,11 +319,23 @@ X_FRAME_OPTIONS = "DENY"
 # Demo data (`python manage.py load_demo_data`) signs everyone in with this password.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo")
 
+# Activation links' tokens never reach a log line (request lines of the development server
+# included): the filter replaces them with [token].
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "config.logging.RedactActivationTokens"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact_tokens"]},
+    },
+    "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # Failed sign-ins and lockouts are warnings; axes' routine book-keeping is not worth a line.
+        "axes": {"level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Failed sign-ins and lockouts are warnings; axes' routine book-keeping is not worth a line.
-    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -9,7 +9,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Account, ActivationMessage, ContactMethod, Principal, RamDirectoryEntry
 from .phones import phone_parse
-from .services import AlreadyActivated, ResendLimited, activation_resend, contact_update, email_normalize
+from .services import (
+    ActivationLimited,
+    AlreadyActivated,
+    ResendLimited,
+    activation_limit_check,
+    activation_resend,
+    contact_update,
+    email_normalize,
+    limit_message,
+)
 
 
 @admin.register(Account)
@@ -52,6 +61,26 @@ class PrincipalAdminForm(forms.ModelForm):
             return email_normalize(raw) if raw.strip() else ""
         except ValidationError:
             raise ValidationError(_("Enter a valid email address, e.g. name@example.com.")) from None
+
+    def clean(self):
+        """Refuse a new value whose activation message would pass a limit (C10) here, with the
+        form, rather than after the save; contact_update checks again under the row lock."""
+        cleaned = super().clean()
+        principal = self.instance if self.instance.pk else None
+        methods = set(principal.contact_methods.values_list("channel", flat=True)) if principal else set()
+        sends = []
+        for channel in ContactMethod.Channel:
+            value = cleaned.get(channel)
+            current = str(getattr(principal, channel) or "") if principal else ""
+            if value and (value != current or channel not in methods):
+                sends.append((channel, value))
+        if sends:
+            try:
+                activation_limit_check(principal=principal, sends=sends)
+            except ResendLimited as limited:
+                names = [limited.scope] if limited.scope in dict(sends) else [channel for channel, _value in sends]
+                raise ValidationError({name: limit_message(limited) for name in names}) from None
+        return cleaned
 
 
 class ContactStatusFilter(admin.SimpleListFilter):
@@ -98,7 +127,11 @@ class PrincipalAdmin(SimpleHistoryAdmin):
             obj.phone, obj.email = "", ""
         obj._history_user = request.user
         obj.save()
-        contact_update(principal=obj, by=request.user, **wanted)
+        try:
+            contact_update(principal=obj, by=request.user, **wanted)
+        except ActivationLimited as limited:
+            # Passed the form's check, then another send came first: keep the contact values.
+            self.message_user(request, " ".join(limited.messages), messages.ERROR)
 
     @admin.action(description=_("Resend activation links of waiting contact methods"))
     def resend_activation_links(self, request, queryset):
@@ -132,10 +165,10 @@ class ContactMethodAdmin(SimpleHistoryAdmin):
 
 @admin.register(ActivationMessage)
 class ActivationMessageAdmin(admin.ModelAdmin):
-    list_display = ["method", "sent_at", "sent_by"]
-    list_filter = ["method__channel", "method__principal__account"]
-    search_fields = ["method__principal__name", "method__principal__phone", "method__principal__email"]
-    list_select_related = ["method__principal", "sent_by"]
+    list_display = ["address", "principal", "channel", "sent_at", "sent_by"]
+    list_filter = ["channel", "principal__account"]
+    search_fields = ["address", "principal__name", "principal__display_name"]
+    list_select_related = ["principal", "sent_by"]
 
     def has_add_permission(self, request):
         return False

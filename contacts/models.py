@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
+from .versioning import Versioned
+
 
 class Account(models.Model):
     """An Alibaba Cloud account: the tenant that owns workspaces and principals."""
@@ -46,8 +48,9 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
-class Principal(models.Model):
-    """A RAM user or RAM role of one account, with its contact profile."""
+class Principal(Versioned):
+    """A RAM user or RAM role of one account, with its contact profile. Its version guards the
+    Edit form against lost updates (contacts.versioning)."""
 
     class Kind(models.TextChoices):
         USER = "user", _("RAM user")
@@ -65,7 +68,7 @@ class Principal(models.Model):
     language = models.CharField(_("alerting language"), max_length=10, choices=Language.choices, default=Language.AUTO)
     last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["last_synced_at"])
+    history = HistoricalRecords(excluded_fields=["last_synced_at", "version"])
 
     class Meta:
         verbose_name = _("principal")
@@ -127,9 +130,17 @@ class ContactMethod(models.Model):
 
 
 class ActivationMessage(models.Model):
-    """One activation message sent for a method: the log the resend limit counts (C10)."""
+    """One activation message sent: the log the resend limits count (C10). It records the address
+    and the principal it went to and outlives its method (a cleared value deletes the method), so
+    the limits hold per address and per contact across edits."""
 
-    method = models.ForeignKey(ContactMethod, on_delete=models.CASCADE, related_name="activation_messages", verbose_name=_("contact method"))
+    method = models.ForeignKey(ContactMethod, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="activation_messages", verbose_name=_("contact method"))
+    principal = models.ForeignKey(Principal, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="activation_messages", verbose_name=_("principal"))
+    channel = models.CharField(_("channel"), max_length=10, choices=ContactMethod.Channel.choices, blank=True)
+    # As sent: E.164 for a phone number, the stored form of an email address.
+    address = models.CharField(_("address"), max_length=254, blank=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), db_index=True)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("sent by"))
 
@@ -139,7 +150,7 @@ class ActivationMessage(models.Model):
         ordering = ["-sent_at"]
 
     def __str__(self):
-        return f"{self.method} @ {self.sent_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.address} @ {self.sent_at:%Y-%m-%d %H:%M:%S}"
 
 
 class RamDirectoryEntry(models.Model):

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Principal, RamDirectoryEntry
-from .services import contact_update
+from .services import ActivationLimited, contact_update
+from .versioning import SYNC_REASON
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ def contact_sync_at_sign_in(*, principal):
         )
         if entry is None:
             return None
-        principal = Principal.objects.get(pk=principal.pk)
+        # Locked before reading, so an edit saved meanwhile is never undone by values read before it.
+        principal = Principal.objects.select_for_update().get(pk=principal.pk)
         phone, email = str(principal.phone or ""), principal.email
         if _changed(entry.phone, entry.applied_phone, directory_phone_text):
             phone = directory_phone_text(entry.phone)
@@ -45,7 +47,13 @@ def contact_sync_at_sign_in(*, principal):
             email = entry.email
         change = None
         try:
-            change = contact_update(principal=principal, phone=phone, email=email, language=principal.language)
+            change = contact_update(principal=principal, phone=phone, email=email, language=principal.language,
+                                    reason=SYNC_REASON)
+        except ActivationLimited as error:
+            # Too many activation messages for now (C10): leave the entry unapplied, so the next
+            # sign-in tries again.
+            logger.warning("RAM directory values for %s not applied yet: %s", principal, error.messages)
+            return None
         except ValidationError as error:
             # The directory holds something the console refuses: keep the console's copy.
             logger.warning("RAM directory values for %s not applied: %s", principal, error.messages)

@@ -9,9 +9,10 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from alerts.access import Perm, WorkspaceAccessMixin, identity_of, is_member, workspaces_granting
@@ -20,9 +21,17 @@ from .activation import activation_confirm
 from .forms import ContactForm
 from .models import ContactMethod, Language, Principal
 from .outbox import outbox_read
-from .phones import email_mask, phone_mask
-from .services import AlreadyActivated, ResendLimited, activation_resend, contact_update
-from .tokens import LinkState, activation_token_generator, method_for_uid
+from .phones import email_mask, phone_mask, phone_parse
+from .services import (
+    AlreadyActivated,
+    ResendLimited,
+    activation_resend,
+    contact_update,
+    email_normalize,
+    limit_message,
+)
+from .tokens import LinkState, activation_token_generator, method_for_uid, method_uid
+from .versioning import StaleEdit, conflict_for
 
 PAGE_SIZE = 50
 
@@ -91,12 +100,16 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
 
     def get_initial(self):
         principal = self.get_principal()
-        return {"phone": str(principal.phone or ""), "email": principal.email, "language": principal.language}
+        return {"phone": str(principal.phone or ""), "email": principal.email, "language": principal.language,
+                "version": principal.version}
 
     def form_valid(self, form):
         principal = self.get_principal()
+        values = {name: form.cleaned_data[name] for name in ("phone", "email", "language")}
         try:
-            change = contact_update(principal=principal, by=self.request.user, **form.cleaned_data)
+            change = contact_update(principal=principal, by=self.request.user, version=form.cleaned_data["version"], **values)
+        except StaleEdit as stale:
+            return self.stale(form, stale.current)
         except ValidationError as error:
             for field_name, field_errors in error.message_dict.items():
                 for message in field_errors:
@@ -109,12 +122,44 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
             messages.success(self.request, _("Saved."))
         return redirect(tab_url_name(principal.kind), workspace_id=self.workspace.pk)
 
+    def stale(self, form, current):
+        """Another change was saved since this form was filled in: nothing is saved; the form comes
+        back with the values entered, the current ones beside them with who changed them and when,
+        and the current version, so Confirm again applies the values entered."""
+        data = form.data.copy()
+        data["version"] = str(current.version)
+        form = self.get_form_class()(data)
+        form.is_valid()
+        yours = form.cleaned_data
+        conflict = conflict_for(Principal.history.filter(id=current.pk), [
+            (_("Mobile Phone Number"), str(current.phone or ""), _comparable(phone_normalize, yours["phone"])),
+            (_("Email Address"), current.email, _comparable(email_normalize, yours["email"])),
+            (_("Alerting Language"), Language(current.language).label, Language(yours["language"]).label),
+        ])
+        del self.principal  # show the methods as they are now
+        context = self.get_context_data(form=form, conflict=conflict)
+        return self.render_to_response(context, status=409)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         principal = self.get_principal()
         context.update(principal=principal, nav="contacts", Kind=Principal.Kind,
                        methods={m.channel: m for m in principal.contact_methods.all()})
         return context
+
+
+def _comparable(normalize, raw):
+    """A value entered in the form, in its stored form when it is valid (to compare it with the
+    current one), as entered otherwise."""
+    raw = (raw or "").strip()
+    try:
+        return normalize(raw) if raw else ""
+    except ValidationError:
+        return raw
+
+
+def phone_normalize(raw):
+    return str(phone_parse(raw))
 
 
 class ResendActivationView(WorkspaceAccessMixin, View):
@@ -134,34 +179,71 @@ class ResendActivationView(WorkspaceAccessMixin, View):
         except AlreadyActivated:
             messages.info(request, _("This contact method is already activated."))
         except ResendLimited as limited:
-            minutes = max(1, (limited.retry_after_seconds + 59) // 60)
-            messages.error(request, ngettext(
-                "Too many activation messages for this contact method. Try again in %(minutes)d minute.",
-                "Too many activation messages for this contact method. Try again in %(minutes)d minutes.",
-                minutes) % {"minutes": minutes})
+            messages.error(request, limit_message(limited))
         else:
             messages.success(request, _("A new activation link was sent to %(principal)s. Older links no longer work.") % {"principal": method.principal.label})
         return redirect(tab_url_name(method.principal.kind), workspace_id=self.workspace.pk)
 
 
+# Like django.contrib.auth's PasswordResetConfirmView: the link's token moves into the session and
+# the page is served at a URL that holds this placeholder instead, so the token never stays in
+# the address bar, the browser history, a Referer header or the request line of the POST.
+ACTIVATION_SESSION_KEY = "_activation_tokens"
+CONFIRM_URL_TOKEN = "confirm"
+
+
+@method_decorator(never_cache, name="dispatch")
 class ActivateView(View):
-    """The link in an activation message (C9): GET shows a confirmation page and changes nothing
-    (mail scanners and link previews open links); the contact's POST activates. No sign-in."""
+    """The link in an activation message (C9): its GET keeps the token in the session and redirects
+    to the token-less confirm URL; that page's GET changes nothing (mail scanners and link
+    previews open links); the contact's POST activates. No sign-in.
 
-    def get(self, request, uidb64, token):
+    The redirect sends `Referrer-Policy: no-referrer`. The pages send `same-origin`, which gives
+    other sites no Referer either: under `no-referrer` browsers send `Origin: null` with a form's
+    POST, and Django's CSRF check refuses it (the Activate button and the language switch would
+    answer 403). Their addresses hold no live token, so our own origin may see them."""
+
+    def dispatch(self, request, uidb64, token):
         method = method_for_uid(uidb64)
-        state = activation_token_generator.check_token(method, token)
-        return self.render(request, state, method)
+        if token == CONFIRM_URL_TOKEN:
+            response = super().dispatch(request, method, self.session_token(request, method))
+        else:
+            state = activation_token_generator.check_token(method, token)
+            if state is LinkState.VALID:
+                request.session[ACTIVATION_SESSION_KEY] = {**self.session_tokens(request), str(method.pk): token}
+                response = redirect("contacts:activate", uidb64=method_uid(method), token=CONFIRM_URL_TOKEN)
+                response.headers["Referrer-Policy"] = "no-referrer"
+                return response
+            # A token that no longer works is shown where it is: there is nothing left to leak.
+            response = self.render(request, state, method)
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
 
-    def post(self, request, uidb64, token):
-        method = method_for_uid(uidb64)
-        state = activation_confirm(method=method, token=token) if method else LinkState.INVALID
-        if state is LinkState.VALID:
-            return render(request, "contacts/activation_done.html", {"method": method})
-        return self.render(request, state, method)
+    def get(self, request, method, token):
+        if token is None:
+            return self.render(request, LinkState.INVALID, method, reopen=True)
+        return self.render(request, activation_token_generator.check_token(method, token), method)
 
-    def render(self, request, state, method):
-        context = {"state": state.value, "hours": settings.ACTIVATION_LINK_TTL_SECONDS // 3600}
+    def post(self, request, method, token):
+        if token is None:
+            return self.render(request, LinkState.INVALID, method, reopen=True)
+        # The token stays in the session once used: it no longer works, and a reload then says
+        # the link was used.
+        state = activation_confirm(method=method, token=token)
+        if state is not LinkState.VALID:
+            return self.render(request, state, method)
+        return render(request, "contacts/activation_done.html", {"method": method})
+
+    @staticmethod
+    def session_tokens(request):
+        tokens = request.session.get(ACTIVATION_SESSION_KEY)
+        return tokens if isinstance(tokens, dict) else {}
+
+    def session_token(self, request, method):
+        return self.session_tokens(request).get(str(method.pk)) if method is not None else None
+
+    def render(self, request, state, method, reopen=False):
+        context = {"state": state.value, "hours": settings.ACTIVATION_LINK_TTL_SECONDS // 3600, "reopen": reopen}
         status = 200
         if state is LinkState.VALID:
             masked = phone_mask(method.value) if method.channel == ContactMethod.Channel.PHONE else email_mask(method.value)

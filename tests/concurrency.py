@@ -1,29 +1,33 @@
-"""Run the same work in several threads at once, each with its own database connection, as
-several web or worker processes would."""
+"""Run jobs at once, each in its own thread and database connection (tests marked
+django_db(transaction=True), so each thread sees what the others commit)."""
 
 import threading
+from functools import partial
 
-from django.db import close_old_connections, connection
+from django.db import connection
 
 
-def race(count, work):
-    """Start `count` threads together (a barrier), each calling work(index); return the results in
-    index order. An exception in a thread is returned in its place, so a test can assert on it."""
-    results, barrier = [None] * count, threading.Barrier(count)
+def race(*jobs):
+    """Start the jobs together; returns what each returned or raised, in order."""
+    results, barrier = [None] * len(jobs), threading.Barrier(len(jobs))
 
-    def run(index):
+    def run(i, job):
         barrier.wait()
         try:
-            results[index] = work(index)
-        except Exception as error:  # noqa: BLE001 - handed back to the test
-            results[index] = error
+            results[i] = job()
+        except Exception as error:  # noqa: BLE001 - the test looks at what each raised
+            results[i] = error
         finally:
-            close_old_connections()
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     return results
+
+
+def race_many(count, work):
+    """`count` copies of work(index) started together; returns their results in index order."""
+    return race(*(partial(work, index) for index in range(count)))

@@ -8,7 +8,7 @@ from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_process
 from alerts.limits import alert_limit_set, limit_take, usage_summary
 from alerts.models import AlertLimit, Delivery, UsageCounter
-from tests.concurrency import race
+from tests.concurrency import race_many
 
 
 def url(ws):
@@ -89,7 +89,7 @@ def test_D9_concurrent_workers_never_both_take_the_last_unit():
     def take(_index):
         return [limit_take(account_id=ws.account_id, region_id=ws.region_id, channel="sms") for _ in range(3)]
 
-    results = [taken for batch in race(8, take) for taken in batch]
+    results = [taken for batch in race_many(8, take) for taken in batch]
     assert results.count(True) == 5 and len(results) == 24
     assert UsageCounter.objects.get(channel="sms").used == 5
 

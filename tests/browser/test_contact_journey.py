@@ -58,16 +58,23 @@ def test_C3_C7_C9_admin_sets_phone_contact_activates_on_a_phone(browser_demo, ou
     assert link == newest_link(outbox, "+8613912345678")
     shot(page, "outbox")
 
-    # The contact, not signed in, on a phone-sized screen.
+    # The contact, not signed in, on a phone-sized screen. The link's token moves into the session:
+    # the page is served at a token-less address and gives other sites no Referer (C9).
     phone = browser.new_context(**PHONE)
     mobile = phone.new_page()
-    mobile.goto(link)
+    response = mobile.goto(link)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert mobile.url.endswith("/confirm/") and token not in mobile.url
+    assert response.request.redirected_from.url == link
+    assert response.request.redirected_from.response().headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
     expect(mobile.locator("h1")).to_have_text("Activate this contact method")
     expect(mobile.locator("main")).to_contain_text("+86 139****5678")
     assert mobile.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
     shot(mobile, "confirm-on-phone")
     mobile.get_by_role("button", name="Activate").click()
     expect(mobile.locator("h1")).to_have_text("Activated")
+    assert token not in mobile.url
     shot(mobile, "activated-on-phone")
     mobile.goto(link)
     expect(mobile.locator("h1")).to_have_text("This activation link has already been used")
@@ -155,3 +162,31 @@ def test_D9_set_a_limit_then_see_overlimit_in_the_history(browser_demo, outbox, 
     expect(second).to_contain_text("OVER_DAILY_LIMIT")
     expect(page.locator(".alert-card", has_text="First SMS").locator('tr[data-status="SEND_SUCCESS"]')).to_have_count(1)
     shot(page, "history-overlimit")
+
+
+def test_C3_two_administrators_edit_at_once_nothing_is_lost_unseen(browser_demo, outbox, page, browser, live_server, sign_in_page, shot):
+    """Two browsers open Edit for alice; the second Confirm is stale: it saves nothing, shows what
+    the first saved, by whom, and keeps its own values; Confirm again saves them."""
+    ws = browser_demo["workspaces"]["demo_workspace"]
+    alice = browser_demo["principals"][("intl", "alice")]
+    edit = f"{live_server.url}/workspaces/{ws.pk}/alert-contacts/{alice.pk}/edit/"
+    sign_in_page("dw-admin")
+    page.goto(edit)
+    other_context = browser.new_context()
+    other = sign_in_page("owner", target=other_context.new_page())
+    other.goto(edit)
+    other.fill("#id_email", "owner.set.this@example.com")
+    other.select_option("#id_language", "en")
+    other.click("text=Confirm")
+    expect(other.locator(".message")).to_contain_text("Saved")
+    other_context.close()
+
+    page.fill("#id_email", "mine@example.com")
+    page.click("text=Confirm")
+    expect(page.locator("#conflict")).to_contain_text("Not saved: owner changed this at")
+    expect(page.locator("#conflict")).to_contain_text("owner.set.this@example.com")
+    expect(page.locator("#id_email")).to_have_value("mine@example.com")
+    shot(page, "conflict")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator(".message")).to_contain_text("activation link was sent")
+    expect(page.locator('tr[data-principal="alice"]')).to_contain_text("mine@example.com")

@@ -40,3 +40,28 @@ def link_in(text):
     match = LINK.search(text)
     assert match, text
     return match.group(1)
+
+
+CONFIRM = re.compile(r"^/activate/[^/]+/confirm/$")
+
+
+def open_link(client, path):
+    """Open an activation link as a browser does: a working link's GET keeps its token in the
+    session and redirects to the confirm page, whose address holds no token (C9). Returns the
+    final answer; a link that no longer works answers at once."""
+    response = client.get(path)
+    if response.status_code != 302:
+        return response
+    location = response["Location"]
+    assert CONFIRM.match(location), location
+    page = client.get(location)
+    page.confirm_url = location
+    return page
+
+
+def confirm_link(client, path):
+    """Open an activation link and press Activate: the POST goes to the token-less confirm URL."""
+    page = open_link(client, path)
+    if page.status_code != 200:
+        return page
+    return client.post(page.confirm_url)

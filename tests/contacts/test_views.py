@@ -86,8 +86,9 @@ def test_C3_edit_form_and_confirm(ws, sign_in, alice, mailoutbox, sms_outbox, dj
     page = client.get(url).content.decode()
     for label in ["Mobile Phone Number", "Email Address", "Alerting Language", "Auto", "Chinese", "English", "Confirm"]:
         assert label in page
+    version = re.search(r'<input type="hidden" name="version" value="(\d+)"', page).group(1)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"phone": "8613912345678", "email": "alice@example.com", "language": "en"}, follow=True)
+        response = client.post(url, {"phone": "8613912345678", "email": "alice@example.com", "language": "en", "version": version}, follow=True)
     html = response.content.decode()
     assert "An activation link was sent" in html
     assert "Waiting for Activation" in row(html, "alice")

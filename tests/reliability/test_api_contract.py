@@ -7,7 +7,7 @@ import pytest
 
 from alerts.api_tokens import api_token_create
 from alerts.models import Alert, ApiToken, Delivery
-from tests.concurrency import race
+from tests.concurrency import race_many
 
 from .test_intake_storm import storm
 
@@ -101,7 +101,7 @@ def test_I2_identical_notifications_racing_get_the_same_alerts_never_a_500():
                                  headers={"Authorization": f"Bearer {raw}"})
         return response.status_code, len(response.json().get("accepted", []))
 
-    answers = race(16, send)
+    answers = race_many(16, send)
     assert sorted(status for status, _ in answers) == [202] * 16
     assert sum(accepted for _, accepted in answers) == 20
     assert Alert.objects.count() == 20 and Delivery.objects.count() == 20

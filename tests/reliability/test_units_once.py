@@ -12,7 +12,7 @@ from alerts.intake import alert_accept
 from alerts.limits import alert_limit_set, usage_summary
 from alerts.models import Alert, Delivery, Membership, UsageCounter
 from contacts.models import ContactMethod, Principal
-from tests.concurrency import race
+from tests.concurrency import race_many
 
 S = Delivery.Status
 
@@ -79,6 +79,6 @@ def test_I3_eight_simultaneous_test_message_clicks_send_exactly_the_limit(settin
         browser.force_login(user)
         return browser.post(url).status_code
 
-    answers = race(8, click)
+    answers = race_many(8, click)
     assert answers == [302] * 8
     assert Alert.objects.filter(source="test").count() == settings.TEST_MESSAGE_LIMIT == 3
