@@ -168,7 +168,7 @@ def test_D4_a_webhook_removed_meanwhile_is_not_brought_back_unseen(ws, dw_admins
     mine, theirs = dw_admins
     save_url(theirs, ws, 0, "https://theirs.example.com/hook")
     version = form_version(mine.get(webhook_page(ws)).content.decode())
-    theirs.post(webhook_page(ws), {"action": "remove"})
+    theirs.post(webhook_page(ws), {"action": "remove", "confirmed": "1"})
     response = save_url(mine, ws, version, "https://mine.example.com/hook")
     html = response.content.decode()
     assert response.status_code == 409 and "Not saved: owner changed this at" in html

@@ -52,5 +52,5 @@ def test_C10_readme_says_how_many_activation_messages_as_the_rule_counts():
     README must not promise 3 resends."""
     assert settings.ACTIVATION_RESEND_LIMIT == 3 and settings.ACTIVATION_RESEND_WINDOW_SECONDS == 600
     text = " ".join(README.split())
-    assert "at most 3 activation messages per method per 10 minutes, the first one included" in text
+    assert "the first one sent at **Confirm** included: at most 3 to one number or address" in text
     assert "at most 3 per method per 10 minutes" not in text
