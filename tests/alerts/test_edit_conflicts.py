@@ -173,8 +173,8 @@ def test_D4_a_webhook_removed_meanwhile_is_not_brought_back_unseen(ws, dw_admins
     html = response.content.decode()
     assert response.status_code == 409 and "Not saved: owner changed this at" in html
     assert not WorkspaceWebhook.objects.exists() and form_version(html) == 0
-    created = save_url(mine, ws, 0, "https://mine.example.com/hook")
-    assert "Copy the secret now" in created.content.decode()
+    assert save_url(mine, ws, 0, "https://mine.example.com/hook").status_code == 302  # POST-redirect-GET
+    assert "Copy the secret now" in mine.get(webhook_page(ws)).content.decode()
 
 
 def test_D4_the_service_refuses_a_stale_version(ws):
