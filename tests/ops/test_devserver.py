@@ -4,6 +4,7 @@ so the console never goes on serving without it."""
 
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -76,8 +77,8 @@ class Run:
         return "".join(self.seen)
 
     def pid_of(self, name):
-        line = next(line for line in self.seen if line.startswith(f"{name} ready"))
-        return int(line.rsplit("pid=", 1)[1])
+        # Two children share one pipe, so one line may hold both greetings: search, don't split.
+        return int(re.search(rf"{name} ready pid=(\d+)", self.output).group(1))
 
 
 def start(*arguments):
