@@ -65,13 +65,6 @@ def recipients_resolve(*, workspace, names):
     return found
 
 
-def alert_accept(**kwargs):
-    """Kept for callers of the old home of this function; see alerts.intake.alert_accept."""
-    from .intake import alert_accept as accept
-
-    return accept(**kwargs)
-
-
 def wake_workers():
     from .tasks import deliver_due
 

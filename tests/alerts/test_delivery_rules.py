@@ -8,8 +8,8 @@ import hmac
 import pytest
 from django.core.exceptions import ValidationError
 
-from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_process
+from alerts.intake import alert_accept
 from alerts.models import Alert, Delivery
 from contacts.models import ContactMethod, Principal
 

@@ -10,8 +10,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts.channels.base import ChannelBackend
-from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_claim, deliveries_process, delivery_send
+from alerts.intake import alert_accept
 from alerts.limits import alert_limit_set, usage_summary
 from alerts.models import Delivery
 from contacts.channel_errors import IncorrectContact, TransientFailure

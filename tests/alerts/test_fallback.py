@@ -1,7 +1,7 @@
 """Fallback when the contact information is incorrect (SPEC D6), with retries first (D7)."""
 
-from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_process
+from alerts.intake import alert_accept
 from alerts.models import Delivery
 
 S = Delivery.Status

@@ -5,8 +5,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_process
+from alerts.intake import alert_accept
 from alerts.models import Alert
 
 

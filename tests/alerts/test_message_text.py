@@ -3,8 +3,8 @@ severities, the resolved flag, failure reasons and times with their zone, in Eng
 
 import pytest
 
-from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_process
+from alerts.intake import alert_accept
 from alerts.models import Delivery, Workspace
 from contacts.models import Account, Principal
 

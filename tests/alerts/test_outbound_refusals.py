@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_process
+from alerts.intake import alert_accept
 from alerts.models import Delivery, WorkspaceWebhook
 from alerts.webhooks import webhook_configure
 

@@ -9,8 +9,8 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from alerts.channels.base import ChannelBackend
-from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_claim, deliveries_process, delivery_send
+from alerts.intake import alert_accept
 from alerts.models import Alert, Delivery
 from contacts.models import ContactMethod, Principal
 

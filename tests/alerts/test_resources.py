@@ -4,8 +4,8 @@
 import pytest
 from django.urls import reverse
 
-from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_process
+from alerts.intake import alert_accept
 from alerts.limits import alert_limit_set, limit_take, usage_summary
 from alerts.models import AlertLimit, Delivery, UsageCounter
 from tests.concurrency import race_many

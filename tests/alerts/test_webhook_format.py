@@ -10,8 +10,8 @@ from datetime import datetime
 import pytest
 from django.urls import reverse
 
-from alerts.delivery import alert_accept
 from alerts.dispatch import deliveries_process
+from alerts.intake import alert_accept
 from alerts.models import Alert
 from contacts.models import Principal
 

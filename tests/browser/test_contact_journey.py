@@ -115,8 +115,8 @@ def test_A3_contacts_viewer_sees_no_edit(browser_demo, page, sign_in_page, shot)
 
 
 def test_D6_D10_alert_history_shows_the_fallback_path(browser_demo, outbox, page, live_server, sign_in_page, settings, shot):
-    from alerts.delivery import alert_accept
     from alerts.dispatch import deliveries_process
+    from alerts.intake import alert_accept
 
     settings.OUTBOX_UNDELIVERABLE = ["*.invalid", "oncall@*"]
     alert_accept(workspace=browser_demo["workspaces"]["demo_workspace"], title="Node etl_daily failed",
@@ -140,8 +140,8 @@ def test_D6_D10_alert_history_shows_the_fallback_path(browser_demo, outbox, page
 
 
 def test_D9_set_a_limit_then_see_overlimit_in_the_history(browser_demo, outbox, page, live_server, sign_in_page, shot):
-    from alerts.delivery import alert_accept
     from alerts.dispatch import deliveries_process
+    from alerts.intake import alert_accept
 
     sign_in_page("alert-admin")
     page.click("text=Go to Management Center")

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from alerts.delivery import alert_accept
+from alerts.intake import alert_accept
 from alerts.limits import alert_limit_set, limit_take, usage_summary
 from contacts.models import ContactMethod, Principal
 from contacts.outbox import outbox_append

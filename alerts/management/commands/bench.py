@@ -155,8 +155,8 @@ class Command(BaseCommand):
 
         from django.test import override_settings
 
-        from alerts.delivery import alert_accept
         from alerts.dispatch import deliveries_process
+        from alerts.intake import alert_accept
 
         names = list(Principal.objects.filter(account=account, kind="user").exclude(email="").exclude(phone="")
                      .order_by("name").values_list("name", flat=True)[:1000])

@@ -3,7 +3,7 @@ import time
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from alerts.delivery import alert_accept
+from alerts.intake import alert_accept
 from alerts.models import Delivery, Workspace
 
 
