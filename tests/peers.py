@@ -55,7 +55,26 @@ class SmtpPeer:
         self.controller.stop()
 
 
-class HttpPeer:
+class LoopbackHttpServer:
+    """A threaded HTTP server on 127.0.0.1 (any free port) for a given handler class; `url` is its
+    address. Subclasses build their handler and call `_serve(Handler)`."""
+
+    def _serve(self, handler_class):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class HttpPeer(LoopbackHttpServer):
     """Answers POSTs by path from a script: a list of (status, delay seconds) used in order, the
     last one repeating; records every request (path, headers, body)."""
 
@@ -86,18 +105,7 @@ class HttpPeer:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
 
     def bodies(self, path):
         return [json.loads(r["body"]) for r in self.requests if r["path"] == path]

@@ -1,8 +1,7 @@
 """A redirect is not a delivery (SPEC D4, D7, D8, I3): the webhook and the gateways never follow a
 3xx; the attempt ends as a permanent failure with reason REDIRECT naming the Location."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.urls import reverse
@@ -12,11 +11,12 @@ from alerts.intake import alert_accept
 from alerts.models import Delivery, WorkspaceWebhook
 from contacts.channel_errors import PermanentFailure
 from contacts.http import post_json
+from tests.peers import LoopbackHttpServer
 
 REDIRECTS = [301, 302, 303, 307, 308]
 
 
-class RedirectingPeer:
+class RedirectingPeer(LoopbackHttpServer):
     """Answers POST /from-<status> with that status and a Location to /final on itself; answers
     anything at /final with 200 (so a client that follows the redirect would see success)."""
 
@@ -42,17 +42,7 @@ class RedirectingPeer:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ D7, I3 for the webhook and gateways that use it)."""
 
 import ipaddress
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -13,7 +12,7 @@ from contacts.channel_errors import DestinationRefused, IncorrectContact, Perman
 from contacts.checks import gateway_urls_check
 from contacts.destinations import address_kind, destination_check, destination_resolve
 from contacts.http import post_json
-from tests.peers import HttpPeer, free_port
+from tests.peers import HttpPeer, LoopbackHttpServer, free_port
 
 PUBLIC = "93.184.216.34"
 
@@ -253,7 +252,7 @@ def test_D4_the_connection_keeps_the_name_in_the_host_header(settings, resolver)
     assert lookups == ["hooks.test"]
 
 
-class _Peer:
+class _Peer(LoopbackHttpServer):
     """A loopback server whose handler is given: to answer with headers, reset connections…"""
 
     def __init__(self, handle):
@@ -269,17 +268,7 @@ class _Peer:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
 
 
 def _redirect_to_metadata(handler):
