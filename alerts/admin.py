@@ -97,7 +97,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class DeliveryInline(admin.TabularInline):
     model = Delivery
-    fields = ["channel", "role", "recipient_name", "address", "route", "language", "status", "reason_code", "reason", "attempts", "replaces"]
+    fields = [
+        "channel",
+        "role",
+        "recipient_name",
+        "address",
+        "route",
+        "language",
+        "status",
+        "reason_code",
+        "reason",
+        "attempts",
+        "replaces",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -120,7 +132,18 @@ class AlertAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "alert", "channel", "role", "recipient_name", "address", "status", "reason_code", "attempts", "replaces"]
+    list_display = [
+        "pk",
+        "alert",
+        "channel",
+        "role",
+        "recipient_name",
+        "address",
+        "status",
+        "reason_code",
+        "attempts",
+        "replaces",
+    ]
     list_filter = ["status", "channel", "role", "route", "alert__workspace", "alert__workspace__account"]
     search_fields = ["recipient_name", "address", "reason", "alert__title"]
     list_select_related = ["alert"]

@@ -37,16 +37,21 @@ def _alert(item, *, status, token_id):
     name = _text(labels.get("alertname") or "Alertmanager alert")
     summary = _text(annotations.get("summary") or "")
     details = [_text(annotations.get("description") or "")]
-    details += [f"{_text(k)}={_text(v)}" for k, v in sorted(labels.items(), key=lambda kv: str(kv[0])) if k != "alertname"]
+    details += [
+        f"{_text(k)}={_text(v)}" for k, v in sorted(labels.items(), key=lambda kv: str(kv[0])) if k != "alertname"
+    ]
     if item.get("generatorURL"):
         details.append(_text(item["generatorURL"]))
     key = None
     if item.get("fingerprint"):
-        key = idempotency_key_digest("alertmanager", token_id, _text(item["fingerprint"]),
-                                     _text(item.get("startsAt", "")), status)
+        key = idempotency_key_digest(
+            "alertmanager", token_id, _text(item["fingerprint"]), _text(item.get("startsAt", "")), status
+        )
     return NewAlert(
         title=f"{name}{': ' + summary if summary else ''}"[:MAX_TITLE].strip() or "Alertmanager alert",
-        content="\n".join(d for d in details if d), rule=name[:MAX_RULE],
-        severity=_text(labels.get("severity") or "")[:MAX_SEVERITY], idempotency_key=key,
+        content="\n".join(d for d in details if d),
+        rule=name[:MAX_RULE],
+        severity=_text(labels.get("severity") or "")[:MAX_SEVERITY],
+        idempotency_key=key,
         resolved=status == "resolved",
     )

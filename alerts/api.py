@@ -24,6 +24,7 @@ from .openapi import openapi_spec, request_errors
 
 logger = logging.getLogger(__name__)
 
+
 class ApiError(Exception):
     def __init__(self, status, message, **extra):
         super().__init__(message)
@@ -51,8 +52,9 @@ def unauthorized():
 
 
 def too_many_failures(retry_after):
-    response = error(429, "too many failed token checks from this address; try again later",
-                     retry_after_seconds=retry_after)
+    response = error(
+        429, "too many failed token checks from this address; try again later", retry_after_seconds=retry_after
+    )
     response["Retry-After"] = str(retry_after)
     return response
 
@@ -141,8 +143,15 @@ def alert_url(request, alert_id):
 def warnings_json(warnings):
     """Warnings as stored (a code and its parameters) plus an English sentence for people."""
     texts = {"RECIPIENTS_SKIPPED": "skipped recipients that are not RAM users or RAM roles of the workspace: {names}"}
-    return [{**w, "message": texts.get(w.get("code"), "{code}").format(names=", ".join(w.get("names", [])), code=w.get("code"))}
-            for w in warnings]
+    return [
+        {
+            **w,
+            "message": texts.get(w.get("code"), "{code}").format(
+                names=", ".join(w.get("names", [])), code=w.get("code")
+            ),
+        }
+        for w in warnings
+    ]
 
 
 def alert_json(request, alert):
@@ -152,15 +161,31 @@ def alert_json(request, alert):
         "id": alert.pk,
         "url": alert_url(request, alert.pk),
         "workspace": alert.workspace.name,
-        "rule": alert.rule, "title": alert.title, "content": alert.content, "severity": alert.severity,
-        "source": alert.source, "created_at": alert.created_at.isoformat(), "resolved": alert.resolved,
+        "rule": alert.rule,
+        "title": alert.title,
+        "content": alert.content,
+        "severity": alert.severity,
+        "source": alert.source,
+        "created_at": alert.created_at.isoformat(),
+        "resolved": alert.resolved,
         "warnings": warnings_json(alert.warnings),
         "final": all(d.is_final for d in deliveries),
         "deliveries": [
-            {"id": d.pk, "channel": d.channel, "recipient": d.recipient_name, "role": d.role, "address": d.address,
-             "route": d.route, "language": d.language, "status": d.status, "reason_code": d.reason_code,
-             "reason": d.reason, "attempts": d.attempts, "replaces": d.replaces_id,
-             "fallback_path": fallback_path(d, by_id)}
+            {
+                "id": d.pk,
+                "channel": d.channel,
+                "recipient": d.recipient_name,
+                "role": d.role,
+                "address": d.address,
+                "route": d.route,
+                "language": d.language,
+                "status": d.status,
+                "reason_code": d.reason_code,
+                "reason": d.reason,
+                "attempts": d.attempts,
+                "replaces": d.replaces_id,
+                "fallback_path": fallback_path(d, by_id),
+            }
             for d in deliveries
         ],
     }
@@ -176,8 +201,9 @@ def accepted(request, alert_id):
 def _idempotency_key(request):
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > MAX_IDEMPOTENCY_KEY:
-        raise ApiError(400, "invalid request",
-                       errors={"Idempotency-Key": [f"at most {MAX_IDEMPOTENCY_KEY} characters"]})
+        raise ApiError(
+            400, "invalid request", errors={"Idempotency-Key": [f"at most {MAX_IDEMPOTENCY_KEY} characters"]}
+        )
     return key or None
 
 
@@ -188,9 +214,12 @@ def _replay(request, *, workspace, key, digest):
     if existing is None:
         return None
     if existing["request_digest"] and existing["request_digest"] != digest:
-        return error(422, "this Idempotency-Key was used for a different request body",
-                     errors={"Idempotency-Key": ["already used for another request; use a new key"]},
-                     alert=existing["pk"])
+        return error(
+            422,
+            "this Idempotency-Key was used for a different request body",
+            errors={"Idempotency-Key": ["already used for another request; use a new key"]},
+            alert=existing["pk"],
+        )
     return accepted(request, existing["pk"])
 
 
@@ -210,9 +239,16 @@ def alert_collection(request):
     if key and (replay := _replay(request, workspace=workspace, key=key, digest=digest)):
         return replay
     alert = alert_accept(
-        workspace=workspace, source="api", recipients=data.get("recipients") or [],
-        channels=data.get("channels") or [], title=data.get("title") or "", content=data.get("content") or "",
-        rule=data.get("rule") or "", severity=data.get("severity") or "", idempotency_key=key, request_digest=digest,
+        workspace=workspace,
+        source="api",
+        recipients=data.get("recipients") or [],
+        channels=data.get("channels") or [],
+        title=data.get("title") or "",
+        content=data.get("content") or "",
+        rule=data.get("rule") or "",
+        severity=data.get("severity") or "",
+        idempotency_key=key,
+        request_digest=digest,
     )
     if key and alert.request_digest != digest:  # the same key raced in with another body
         return _replay(request, workspace=workspace, key=key, digest=digest)
@@ -237,8 +273,11 @@ def alertmanager_receiver(request):
     count = len(data["alerts"]) if isinstance(data.get("alerts"), list) else 0
     if count > settings.ALERTMANAGER_MAX_ALERTS:
         limit = settings.ALERTMANAGER_MAX_ALERTS
-        return error(413, f"the notification holds {count} alerts; the limit is {limit} (set max_alerts in Alertmanager)",
-                     limit_alerts=limit)
+        return error(
+            413,
+            f"the notification holds {count} alerts; the limit is {limit} (set max_alerts in Alertmanager)",
+            limit_alerts=limit,
+        )
     errors = request_errors("AlertmanagerNotification", data)
     if errors:
         return bad_request(errors)
@@ -247,23 +286,41 @@ def alertmanager_receiver(request):
     principals, unknown = recipients_lookup(workspace=token.workspace, names=token.recipients)
     if not principals and Channel.WEBHOOK not in channels:
         names = ", ".join(unknown) or "-"
-        return bad_request({"recipients": [f"no recipient of this receiver is a RAM user or RAM role of the workspace: {names}"]})
+        return bad_request(
+            {"recipients": [f"no recipient of this receiver is a RAM user or RAM role of the workspace: {names}"]}
+        )
     warnings = [{"code": "RECIPIENTS_SKIPPED", "names": unknown}] if unknown else []
     try:
-        result = alerts_store(workspace=token.workspace, items=items, principals=principals, channels=channels,
-                              source="alertmanager", recipients=list(token.recipients), warnings=warnings)
+        result = alerts_store(
+            workspace=token.workspace,
+            items=items,
+            principals=principals,
+            channels=channels,
+            source="alertmanager",
+            recipients=list(token.recipients),
+            warnings=warnings,
+        )
     except ChunkFailed as failed:
         logger.error("Alertmanager notification stored only in part: %s", failed.error)
-        response = error(503, "the notification was stored only in part; send it again (repeats are recognised)",
-                         accepted=failed.result.accepted)
+        response = error(
+            503,
+            "the notification was stored only in part; send it again (repeats are recognised)",
+            accepted=failed.result.accepted,
+        )
         response["Retry-After"] = "5"
         return response
     repeats = len(items) - len(result.accepted)
-    logger.info("Alertmanager notification for %s: %d alerts accepted, %d skipped, longest write %.0f ms",
-                token.workspace.name, len(result.accepted), skipped + repeats, result.longest_write_ms,
-                extra={"longest_write_ms": result.longest_write_ms})
-    return JsonResponse({"accepted": result.accepted, "skipped": skipped + repeats, "warnings": warnings_json(warnings)},
-                        status=202)
+    logger.info(
+        "Alertmanager notification for %s: %d alerts accepted, %d skipped, longest write %.0f ms",
+        token.workspace.name,
+        len(result.accepted),
+        skipped + repeats,
+        result.longest_write_ms,
+        extra={"longest_write_ms": result.longest_write_ms},
+    )
+    return JsonResponse(
+        {"accepted": result.accepted, "skipped": skipped + repeats, "warnings": warnings_json(warnings)}, status=202
+    )
 
 
 @api_endpoint(methods=["GET"])

@@ -16,7 +16,9 @@ def _digest(raw):
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_token_create(*, workspace, name, kind=ApiToken.Kind.API, recipients=(), channels=(), send_resolved=False, by=None):
+def api_token_create(
+    *, workspace, name, kind=ApiToken.Kind.API, recipients=(), channels=(), send_resolved=False, by=None
+):
     """Returns (token, raw): the raw token exists only in this return value."""
     name = (name or "").strip() or str(_("API token"))
     if len(name) > 100:
@@ -30,8 +32,14 @@ def api_token_create(*, workspace, name, kind=ApiToken.Kind.API, recipients=(), 
         recipients_resolve(workspace=workspace, names=list(recipients))
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        workspace=workspace, kind=kind, name=name, prefix=raw[:10], digest=_digest(raw),
-        created_by=by if by and by.pk else None, recipients=list(recipients), channels=list(channels),
+        workspace=workspace,
+        kind=kind,
+        name=name,
+        prefix=raw[:10],
+        digest=_digest(raw),
+        created_by=by if by and by.pk else None,
+        recipients=list(recipients),
+        channels=list(channels),
         send_resolved=send_resolved,
     )
     return token, raw
@@ -45,9 +53,11 @@ def api_token_authenticate(raw, *, kind):
     """The active token of that kind for `raw`, or None; records the use."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = ApiToken.objects.select_related("workspace__account", "workspace__region").filter(
-        digest=_digest(raw), kind=kind, revoked_at__isnull=True
-    ).first()
+    token = (
+        ApiToken.objects.select_related("workspace__account", "workspace__region")
+        .filter(digest=_digest(raw), kind=kind, revoked_at__isnull=True)
+        .first()
+    )
     if token is not None:
         now = timezone.now()
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

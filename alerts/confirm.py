@@ -17,10 +17,20 @@ def confirmation_required(request, *, title, consequence, button, cancel_url):
     """None when this POST confirms the action; otherwise the page that asks first."""
     if request.POST.get(CONFIRMED) == "1":
         return None
-    fields = [(name, value) for name, values in request.POST.lists() for value in values
-              if name not in ("csrfmiddlewaretoken", CONFIRMED)]
-    context = {"title": title, "consequence": consequence, "button": button, "cancel_url": cancel_url,
-               "fields": fields, "action": request.get_full_path()}
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        for value in values
+        if name not in ("csrfmiddlewaretoken", CONFIRMED)
+    ]
+    context = {
+        "title": title,
+        "consequence": consequence,
+        "button": button,
+        "cancel_url": cancel_url,
+        "fields": fields,
+        "action": request.get_full_path(),
+    }
     return render(request, "confirm.html", context)
 
 

@@ -24,7 +24,12 @@ class Reason:
     NO_ADDRESS = "NO_ADDRESS", _("The recipient has no address for this channel.")
     NOT_ACTIVATED = "NOT_ACTIVATED", _("The recipient's contact method is not activated.")
     NO_WEBHOOK = "NO_WEBHOOK", _("The number is outside the Chinese mainland and the workspace has no custom webhook.")
-    NOT_MOBILE = "NOT_MOBILE", _("Phone calls and text messages go only to mobile numbers; this Chinese mainland number is not a mobile number.")
+    NOT_MOBILE = (
+        "NOT_MOBILE",
+        _(
+            "Phone calls and text messages go only to mobile numbers; this Chinese mainland number is not a mobile number."
+        ),
+    )
     NO_ACCOUNT_RECIPIENT = "NO_ACCOUNT_RECIPIENT", _("The account has no Basic Receiving Management email address.")
 
 
@@ -35,7 +40,7 @@ def recipients_lookup(*, workspace, names):
     for raw in names:
         name = str(raw).strip()
         kind = Principal.Kind.ROLE if name.startswith(ROLE_PREFIX) else None
-        wanted.append((str(raw), kind, name[len(ROLE_PREFIX):] if kind else name))
+        wanted.append((str(raw), kind, name[len(ROLE_PREFIX) :] if kind else name))
     members = Principal.objects.filter(
         is_member(workspace=workspace), account_id=workspace.account_id, name__in={name for _, _, name in wanted}
     )
@@ -58,7 +63,11 @@ def recipients_resolve(*, workspace, names):
     found, unknown = recipients_lookup(workspace=workspace, names=names)
     if unknown:
         raise ValidationError(
-            {"recipients": [_("Not a RAM user or RAM role of this workspace: %(names)s.") % {"names": ", ".join(unknown)}]}
+            {
+                "recipients": [
+                    _("Not a RAM user or RAM role of this workspace: %(names)s.") % {"names": ", ".join(unknown)}
+                ]
+            }
         )
     if not found:
         raise ValidationError({"recipients": [_("Name at least one recipient.")]})
@@ -83,8 +92,16 @@ def delivery_plan(*, alert, channel, principal, role, webhook, replaces=None):
     """An unsaved Delivery of `alert` to `principal` on `channel`: ready to send, or already ended
     with the reason it cannot be sent."""
     now = timezone.now()
-    delivery = Delivery(alert=alert, channel=channel, role=role, principal=principal, recipient_name=principal.label,
-                        replaces=replaces, next_attempt_at=now, language=alerting_language(principal))
+    delivery = Delivery(
+        alert=alert,
+        channel=channel,
+        role=role,
+        principal=principal,
+        recipient_name=principal.label,
+        replaces=replaces,
+        next_attempt_at=now,
+        language=alerting_language(principal),
+    )
     methods = getattr(principal, "methods", None)
     if methods is None:
         methods = list(principal.contact_methods.all())
@@ -114,9 +131,16 @@ def _in_mainland(number):
 
 
 def workspace_webhook_delivery(*, workspace, webhook, alert=None):
-    delivery = Delivery(alert=alert, channel=Channel.WEBHOOK, role=Role.WORKSPACE, recipient_name=workspace.name,
-                        address=webhook.url if webhook else "", next_attempt_at=timezone.now(),
-                        route=Delivery.Route.WEBHOOK, language=Language.CHINESE.value if workspace.account.is_china_site else Language.ENGLISH.value)
+    delivery = Delivery(
+        alert=alert,
+        channel=Channel.WEBHOOK,
+        role=Role.WORKSPACE,
+        recipient_name=workspace.name,
+        address=webhook.url if webhook else "",
+        next_attempt_at=timezone.now(),
+        route=Delivery.Route.WEBHOOK,
+        language=Language.CHINESE.value if workspace.account.is_china_site else Language.ENGLISH.value,
+    )
     return delivery if webhook else _end(delivery, Reason.NO_WEBHOOK)
 
 
@@ -124,9 +148,14 @@ def account_recipient_delivery(*, failed):
     """D6, last stop for email: the account's Basic Receiving Management recipient."""
     account = failed.alert.workspace.account
     delivery = Delivery(
-        alert=failed.alert, channel=Channel.EMAIL, role=Role.ACCOUNT_RECIPIENT, replaces=failed,
-        recipient_name=account.basic_recipient_name or account.name, address=account.basic_recipient_email,
-        language=Language.CHINESE.value if account.is_china_site else Language.ENGLISH.value, next_attempt_at=timezone.now(),
+        alert=failed.alert,
+        channel=Channel.EMAIL,
+        role=Role.ACCOUNT_RECIPIENT,
+        replaces=failed,
+        recipient_name=account.basic_recipient_name or account.name,
+        address=account.basic_recipient_email,
+        language=Language.CHINESE.value if account.is_china_site else Language.ENGLISH.value,
+        next_attempt_at=timezone.now(),
     )
     if not account.basic_recipient_email:
         _end(delivery, Reason.NO_ACCOUNT_RECIPIENT)
@@ -142,8 +171,14 @@ def fallback_create(*, failed):
         alternate = workspace.alternate_contact
         if alternate is not None and alternate.pk != failed.principal_id:
             webhook = WorkspaceWebhook.objects.filter(workspace=workspace).first()
-            step = delivery_plan(alert=failed.alert, channel=failed.channel, principal=alternate, role=Role.ALTERNATE,
-                                 webhook=webhook, replaces=failed)
+            step = delivery_plan(
+                alert=failed.alert,
+                channel=failed.channel,
+                principal=alternate,
+                role=Role.ALTERNATE,
+                webhook=webhook,
+                replaces=failed,
+            )
             step.save()
             created.append(step)
             if step.status == Status.SEND_FAIL and failed.channel == Channel.EMAIL:

@@ -90,16 +90,20 @@ def demo_load(*, password=None):
         "intl": Account.objects.update_or_create(
             uid="5123456789012345",
             defaults={
-                "name": "demo-intl", "site": Account.Site.INTERNATIONAL,
-                "basic_recipient_name": "Billing Desk", "basic_recipient_email": "billing@example.com",
+                "name": "demo-intl",
+                "site": Account.Site.INTERNATIONAL,
+                "basic_recipient_name": "Billing Desk",
+                "basic_recipient_email": "billing@example.com",
                 "basic_recipient_phone": "+6591234567",
             },
         )[0],
         "cn": Account.objects.update_or_create(
             uid="1234567890123456",
             defaults={
-                "name": "demo-cn", "site": Account.Site.CHINA,
-                "basic_recipient_name": "财务联系人", "basic_recipient_email": "finance@example.cn",
+                "name": "demo-cn",
+                "site": Account.Site.CHINA,
+                "basic_recipient_name": "财务联系人",
+                "basic_recipient_email": "finance@example.cn",
                 "basic_recipient_phone": "+8613800138000",
             },
         )[0],
@@ -116,11 +120,13 @@ def demo_load(*, password=None):
 
     custom_roles = {
         "AlertManager": CustomRole.objects.update_or_create(
-            account=accounts["intl"], name="AlertManager",
+            account=accounts["intl"],
+            name="AlertManager",
             defaults={"can_view_alert_resources": True, "can_set_alert_limits": True, "can_view_contacts": True},
         )[0],
         "ContactsViewer": CustomRole.objects.update_or_create(
-            account=accounts["intl"], name="ContactsViewer",
+            account=accounts["intl"],
+            name="ContactsViewer",
             defaults={"can_view_alert_resources": False, "can_set_alert_limits": False, "can_view_contacts": True},
         )[0],
     }
@@ -159,7 +165,8 @@ def demo_load(*, password=None):
         for channel, value in ((ContactMethod.Channel.PHONE, phone), (ContactMethod.Channel.EMAIL, email)):
             if value:
                 ContactMethod.objects.update_or_create(
-                    principal=principal, channel=channel,
+                    principal=principal,
+                    channel=channel,
                     defaults={"status": ContactMethod.Status.ACTIVATED, "link_sent_at": now, "activated_at": now},
                 )
     Workspace.objects.filter(pk=workspaces["demo_workspace"].pk, alternate_contact__isnull=True).update(

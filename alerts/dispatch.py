@@ -44,7 +44,9 @@ def deliveries_claim(*, worker, limit):
         ids = list(due.values_list("pk", flat=True)[:limit])
         if ids:
             lease_until = now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
-            Delivery.objects.filter(pk__in=ids).update(lease_owner=worker, lease_until=lease_until, attempts=F("attempts") + 1)
+            Delivery.objects.filter(pk__in=ids).update(
+                lease_owner=worker, lease_until=lease_until, attempts=F("attempts") + 1
+            )
     return ids
 
 
@@ -60,7 +62,10 @@ def deliveries_process(*, worker=None, limit=None):
             break
         _schedule_recovery()
         claimed = _load(ids)
-        webhooks = {w.workspace_id: w for w in WorkspaceWebhook.objects.filter(workspace_id__in={d.alert.workspace_id for d in claimed.values()})}
+        webhooks = {
+            w.workspace_id: w
+            for w in WorkspaceWebhook.objects.filter(workspace_id__in={d.alert.workspace_id for d in claimed.values()})
+        }
         for delivery_id in ids:
             delivery = claimed[delivery_id]
             _send(delivery, worker, webhooks.get(delivery.alert.workspace_id))
@@ -90,8 +95,14 @@ def _send(delivery, worker, webhook):
             if taken is None:
                 return 0  # the lease was lost: another worker has this delivery now
             if not taken:
-                return _finish(delivery, worker, Status.SEND_OVERLIMIT, "OVER_DAILY_LIMIT",
-                               "The daily maximum for this channel is reached (Alert Resources).", fallback=False)
+                return _finish(
+                    delivery,
+                    worker,
+                    Status.SEND_OVERLIMIT,
+                    "OVER_DAILY_LIMIT",
+                    "The daily maximum for this channel is reached (Alert Resources).",
+                    fallback=False,
+                )
     backend_channel = Channel.WEBHOOK if delivery.route == Delivery.Route.WEBHOOK else delivery.channel
     try:
         channel_backend(backend_channel).send(alert_message(delivery, webhook))
@@ -114,8 +125,9 @@ def _unit_take(delivery, worker):
     over the limit, None when this worker no longer holds the lease."""
     workspace = delivery.alert.workspace
     with transaction.atomic():
-        marked = Delivery.objects.filter(pk=delivery.pk, lease_owner=worker, status=Status.READY_TO_SEND,
-                                         unit_taken=False).update(unit_taken=True)
+        marked = Delivery.objects.filter(
+            pk=delivery.pk, lease_owner=worker, status=Status.READY_TO_SEND, unit_taken=False
+        ).update(unit_taken=True)
         if not marked:
             return None
         if not limit_take(account_id=workspace.account_id, region_id=workspace.region_id, channel=delivery.channel):

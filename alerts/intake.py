@@ -70,8 +70,14 @@ def text_problem(value):
 
 def alert_fields_check(*, title, content="", rule="", severity="", recipients=(), channels=()):
     """Errors of an alert's own fields, by field name (empty when it is valid)."""
-    texts = {"title": title or "", "content": content or "", "rule": rule or "", "severity": severity or "",
-             "recipients": "".join(str(r) for r in recipients), "channels": "".join(str(c) for c in channels)}
+    texts = {
+        "title": title or "",
+        "content": content or "",
+        "rule": rule or "",
+        "severity": severity or "",
+        "recipients": "".join(str(r) for r in recipients),
+        "channels": "".join(str(c) for c in channels),
+    }
     errors = {name: [problem] for name, value in texts.items() if (problem := text_problem(value))}
     if errors:
         return errors
@@ -94,14 +100,28 @@ def channels_clean(channels):
     return list(dict.fromkeys(cleaned))
 
 
-def alert_accept(*, workspace, title, content="", rule="", severity="", recipients, channels, source="console", by=None,
-                 idempotency_key=None, resolved=False, request_digest=""):
+def alert_accept(
+    *,
+    workspace,
+    title,
+    content="",
+    rule="",
+    severity="",
+    recipients,
+    channels,
+    source="console",
+    by=None,
+    idempotency_key=None,
+    resolved=False,
+    request_digest="",
+):
     """Store one alert and every delivery in one transaction, then wake the workers (D8).
     Bad input raises ValidationError and stores nothing. With an idempotency key already used in
     this workspace, the alert stored first is returned."""
     recipients, channels = list(recipients or []), list(channels or [])
-    errors = alert_fields_check(title=title, content=content, rule=rule, severity=severity,
-                                recipients=recipients, channels=channels)
+    errors = alert_fields_check(
+        title=title, content=content, rule=rule, severity=severity, recipients=recipients, channels=channels
+    )
     if not any(k in errors for k in ("recipients", "channels")):
         try:
             channels = channels_clean(channels)
@@ -109,15 +129,31 @@ def alert_accept(*, workspace, title, content="", rule="", severity="", recipien
             errors.update(error.message_dict)
         principals, unknown = recipients_lookup(workspace=workspace, names=recipients)
         if unknown:
-            errors["recipients"] = [_("Not a RAM user or RAM role of this workspace: %(names)s.") % {"names": ", ".join(unknown)}]
+            errors["recipients"] = [
+                _("Not a RAM user or RAM role of this workspace: %(names)s.") % {"names": ", ".join(unknown)}
+            ]
         elif not principals:
             errors["recipients"] = [_("Name at least one recipient.")]
     if errors:
         raise ValidationError(errors)
-    item = NewAlert(title=title.strip(), content=content or "", rule=rule or "", severity=severity or "",
-                    idempotency_key=idempotency_key, resolved=resolved, request_digest=request_digest)
-    result = alerts_store(workspace=workspace, items=[item], principals=principals, channels=channels, source=source,
-                          recipients=[str(r) for r in recipients], by=by)
+    item = NewAlert(
+        title=title.strip(),
+        content=content or "",
+        rule=rule or "",
+        severity=severity or "",
+        idempotency_key=idempotency_key,
+        resolved=resolved,
+        request_digest=request_digest,
+    )
+    result = alerts_store(
+        workspace=workspace,
+        items=[item],
+        principals=principals,
+        channels=channels,
+        source=source,
+        recipients=[str(r) for r in recipients],
+        by=by,
+    )
     alert_id = result.accepted[0] if result.accepted else result.existing[idempotency_key]
     return Alert.objects.select_related("workspace__account").get(pk=alert_id)
 
@@ -131,12 +167,18 @@ def alerts_store(*, workspace, items, principals, channels, source, recipients, 
     webhook = WorkspaceWebhook.objects.filter(workspace=workspace).first()
     templates = _delivery_templates(workspace=workspace, principals=principals, channels=channels, webhook=webhook)
     result = IntakeResult(warnings=list(warnings))
-    common = {"workspace": workspace, "source": source, "channels": channels, "recipients": recipients,
-              "created_by": by if by and by.pk else None, "warnings": list(warnings)}
+    common = {
+        "workspace": workspace,
+        "source": source,
+        "channels": channels,
+        "recipients": recipients,
+        "created_by": by if by and by.pk else None,
+        "warnings": list(warnings),
+    }
     size = max(1, settings.INTAKE_CHUNK_SIZE)
     try:
         for start in range(0, len(items), size):
-            _chunk_store(items[start:start + size], common=common, templates=templates, result=result)
+            _chunk_store(items[start : start + size], common=common, templates=templates, result=result)
     except Exception as error:
         raise ChunkFailed(result, error) from error
     finally:
@@ -154,10 +196,21 @@ def _chunk_store(chunk, *, common, templates, result, tries=3):
         try:
             with transaction.atomic():
                 fresh = _unseen(chunk, workspace=common["workspace"], result=result)
-                alerts = Alert.objects.bulk_create([Alert(**common, title=i.title, content=i.content, rule=i.rule,
-                                                          severity=i.severity, idempotency_key=i.idempotency_key,
-                                                          request_digest=i.request_digest, resolved=i.resolved)
-                                                    for i in fresh])
+                alerts = Alert.objects.bulk_create(
+                    [
+                        Alert(
+                            **common,
+                            title=i.title,
+                            content=i.content,
+                            rule=i.rule,
+                            severity=i.severity,
+                            idempotency_key=i.idempotency_key,
+                            request_digest=i.request_digest,
+                            resolved=i.resolved,
+                        )
+                        for i in fresh
+                    ]
+                )
                 Delivery.objects.bulk_create([Delivery(**t, alert=a) for a in alerts for t in templates])
         except IntegrityError:
             if attempt == tries - 1:
@@ -175,7 +228,9 @@ def _chunk_store(chunk, *, common, templates, result, tries=3):
 def _unseen(chunk, *, workspace, result):
     keys = {i.idempotency_key for i in chunk if i.idempotency_key}
     if keys:
-        stored = Alert.objects.filter(workspace=workspace, idempotency_key__in=keys).values_list("idempotency_key", "pk")
+        stored = Alert.objects.filter(workspace=workspace, idempotency_key__in=keys).values_list(
+            "idempotency_key", "pk"
+        )
         result.existing.update(stored)
     fresh, seen = [], set(result.existing)
     for item in chunk:
@@ -197,8 +252,10 @@ def _delivery_templates(*, workspace, principals, channels, webhook):
         if channel == Channel.WEBHOOK:
             planned = [workspace_webhook_delivery(workspace=workspace, webhook=webhook)]
         else:
-            planned = [delivery_plan(alert=None, channel=channel, principal=p, role=Role.PRIMARY, webhook=webhook)
-                       for p in principals]
+            planned = [
+                delivery_plan(alert=None, channel=channel, principal=p, role=Role.PRIMARY, webhook=webhook)
+                for p in principals
+            ]
         templates += [{name: getattr(d, name) for name in _COPIED} for d in planned]
     return templates
 

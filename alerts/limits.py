@@ -16,7 +16,11 @@ def limit_take(*, account_id, region_id, channel, day=None):
     takes the unit, so concurrent workers can never both take the last one."""
     day = day or timezone.localdate()
     counter = _counter(account_id=account_id, region_id=region_id, channel=channel, day=day)
-    limit = AlertLimit.objects.filter(account_id=account_id, region_id=region_id).values_list(LIMITED[channel], flat=True).first()
+    limit = (
+        AlertLimit.objects.filter(account_id=account_id, region_id=region_id)
+        .values_list(LIMITED[channel], flat=True)
+        .first()
+    )
     units = UsageCounter.objects.filter(pk=counter.pk)
     if limit is not None:
         units = units.filter(used__lt=limit)

@@ -42,8 +42,13 @@ SEVERITIES = {
 
 # Reasons of failed deliveries by code; codes with a number (HTTP_404, SMTP_550) by their family.
 REASONS = {
-    code: text for code, text in (
-        Reason.NO_ADDRESS, Reason.NOT_ACTIVATED, Reason.NO_WEBHOOK, Reason.NOT_MOBILE, Reason.NO_ACCOUNT_RECIPIENT,
+    code: text
+    for code, text in (
+        Reason.NO_ADDRESS,
+        Reason.NOT_ACTIVATED,
+        Reason.NO_WEBHOOK,
+        Reason.NOT_MOBILE,
+        Reason.NO_ACCOUNT_RECIPIENT,
     )
 } | {
     "OVER_DAILY_LIMIT": gettext_lazy("The daily maximum for this channel is reached (Alert Resources)."),
@@ -52,8 +57,10 @@ REASONS = {
     "CONNECTION": gettext_lazy("The service could not be reached."),
     "SMTP_CONNECTION": gettext_lazy("The mail server could not be reached."),
     "INCORRECT_CONTACT": gettext_lazy("The address or number was rejected as incorrect."),
-    "DESTINATION_REFUSED": gettext_lazy("The URL was refused: requests do not go to local, private or reserved "
-                                        "addresses, nor over plain http where https is required."),
+    "DESTINATION_REFUSED": gettext_lazy(
+        "The URL was refused: requests do not go to local, private or reserved "
+        "addresses, nor over plain http where https is required."
+    ),
 }
 NUMBERED = re.compile(r"^(HTTP|SMTP)_(\d{3})$")
 
@@ -72,9 +79,10 @@ def reason_text(code, details=None):
     """Why a delivery failed, in the active language, from its reason code (and details)."""
     details = details or {}
     if code == "REDIRECT":
-        return _("The service answered HTTP %(status)s, a redirect to %(location)s. Redirects are not followed: "
-                 "enter the final URL.") % {"status": details.get("status", "3xx"),
-                                           "location": details.get("location") or _("(no address given)")}
+        return _(
+            "The service answered HTTP %(status)s, a redirect to %(location)s. Redirects are not followed: "
+            "enter the final URL."
+        ) % {"status": details.get("status", "3xx"), "location": details.get("location") or _("(no address given)")}
     if code == "DESTINATION_REFUSED" and details.get("reason"):
         return refusal_text(details)
     if code in REASONS:
@@ -120,8 +128,9 @@ def alert_url(alert):
     return console_url(reverse("alerts:alert_history", args=[alert.workspace_id])) + f"?alert={alert.pk}"
 
 
-def webhook_message(*, title, rule, remind_type, moment, more_information, workspace, severity="", content="",
-                    alert_id=None):
+def webhook_message(
+    *, title, rule, remind_type, moment, more_information, workspace, severity="", content="", alert_id=None
+):
     """The `message` object of DataWorks' custom-webhook format, plus our own fields under their
     own names (severity, content, alert_id). `occur_time` keeps DataWorks' format and is local time
     in TIME_ZONE; `time_zone` is its UTC offset (`occur_time + time_zone` is ISO 8601)."""
@@ -147,16 +156,27 @@ def webhook_payload(delivery, text=""):
     alert = delivery.alert
     payload = {
         "message": webhook_message(
-            title=alert.title, rule=alert.rule, remind_type="resolved" if alert.resolved else "firing",
-            moment=alert.created_at, more_information=alert_url(alert), workspace=alert.workspace,
-            severity=alert.severity, content=alert.content, alert_id=alert.pk,
+            title=alert.title,
+            rule=alert.rule,
+            remind_type="resolved" if alert.resolved else "firing",
+            moment=alert.created_at,
+            more_information=alert_url(alert),
+            workspace=alert.workspace,
+            severity=alert.severity,
+            content=alert.content,
+            alert_id=alert.pk,
         ),
         "delivery_id": delivery.pk,
         "test": alert.source == "test",
     }
     if delivery.role != Delivery.Role.WORKSPACE:
-        payload["recipient"] = {"name": delivery.recipient_name, "number": delivery.address,
-                                "language": delivery.language, "channel": delivery.channel, "text": text}
+        payload["recipient"] = {
+            "name": delivery.recipient_name,
+            "number": delivery.address,
+            "language": delivery.language,
+            "channel": delivery.channel,
+            "text": text,
+        }
     return payload
 
 
@@ -165,8 +185,12 @@ def webhook_test_payload(webhook):
     workspace = webhook.workspace
     return {
         "message": webhook_message(
-            title="Connectivity test", rule="connectivity test", remind_type="test", moment=timezone.now(),
-            more_information=console_url(reverse("alerts:webhook", args=[workspace.pk])), workspace=workspace,
+            title="Connectivity test",
+            rule="connectivity test",
+            remind_type="test",
+            moment=timezone.now(),
+            more_information=console_url(reverse("alerts:webhook", args=[workspace.pk])),
+            workspace=workspace,
             content=CONNECTIVITY_TEST_CONTENT,
         ),
         "delivery_id": None,
@@ -183,8 +207,12 @@ def missed_contacts(delivery):
         chain.append(step)
         step = step.replaces
     return [
-        {"role": step.get_role_display(), "name": step.recipient_name, "address": step.address,
-         "reason": reason_text(step.reason_code)}
+        {
+            "role": step.get_role_display(),
+            "name": step.recipient_name,
+            "address": step.address,
+            "reason": reason_text(step.reason_code),
+        }
         for step in reversed(chain)
     ]
 
@@ -195,21 +223,34 @@ def alert_message(delivery, webhook=None):
     with translation.override(delivery.language or "en"):
         is_test = alert.source == "test"
         context = {
-            "alert": alert, "delivery": delivery, "workspace": alert.workspace,
-            "title": str(TEST_TITLE) if is_test else alert.title, "content": str(TEST_CONTENT) if is_test else alert.content,
+            "alert": alert,
+            "delivery": delivery,
+            "workspace": alert.workspace,
+            "title": str(TEST_TITLE) if is_test else alert.title,
+            "content": str(TEST_CONTENT) if is_test else alert.content,
             "severity": severity_label(alert.severity),
-            "occur_time": time_with_zone(alert.created_at), "occur_time_short": time_with_zone(alert.created_at, short=True),
+            "occur_time": time_with_zone(alert.created_at),
+            "occur_time_short": time_with_zone(alert.created_at, short=True),
             "for_account_recipient": for_account_recipient,
             "missed": missed_contacts(delivery) if for_account_recipient else [],
             "no_alternate": for_account_recipient and alert.workspace.alternate_contact_id is None,
         }
         subject = render_to_string("alerts/messages/alert_subject.txt", context).strip()
-        template = {Channel.EMAIL: "alert_email.txt", Channel.VOICE: "alert_voice.txt"}.get(delivery.channel, "alert_sms.txt")
+        template = {Channel.EMAIL: "alert_email.txt", Channel.VOICE: "alert_voice.txt"}.get(
+            delivery.channel, "alert_sms.txt"
+        )
         body = render_to_string(f"alerts/messages/{template}", context).strip()
     return AlertMessage(
-        delivery_id=delivery.pk, channel=delivery.channel, to=delivery.address, language=delivery.language,
-        subject=subject, body=body, account_uid=alert.workspace.account.uid,
-        workspace_id=alert.workspace_id, principal_id=delivery.principal_id,
-        webhook_url=webhook.url if webhook else "", webhook_secret=webhook.secret if webhook else "",
+        delivery_id=delivery.pk,
+        channel=delivery.channel,
+        to=delivery.address,
+        language=delivery.language,
+        subject=subject,
+        body=body,
+        account_uid=alert.workspace.account.uid,
+        workspace_id=alert.workspace_id,
+        principal_id=delivery.principal_id,
+        webhook_url=webhook.url if webhook else "",
+        webhook_secret=webhook.secret if webhook else "",
         payload=webhook_payload(delivery, body) if delivery.route == Delivery.Route.WEBHOOK else {},
     )

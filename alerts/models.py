@@ -53,7 +53,11 @@ class Workspace(models.Model):
     display_name = models.CharField(_("display name"), max_length=128, blank=True)
     # C11: receives an alert when the primary contact's details are wrong; a member of the workspace.
     alternate_contact = models.ForeignKey(
-        Principal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        Principal,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("alternate alert contact"),
     )
 
@@ -71,8 +75,12 @@ class Workspace(models.Model):
 
 
 class Membership(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("workspace"))
-    principal = models.ForeignKey(Principal, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("principal"))
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("workspace")
+    )
+    principal = models.ForeignKey(
+        Principal, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("principal")
+    )
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
@@ -91,7 +99,9 @@ class Membership(models.Model):
 class PolicyAttachment(models.Model):
     """A RAM policy attached to a principal (A1 reads AliyunDataWorksFullAccess)."""
 
-    principal = models.ForeignKey(Principal, on_delete=models.CASCADE, related_name="policies", verbose_name=_("principal"))
+    principal = models.ForeignKey(
+        Principal, on_delete=models.CASCADE, related_name="policies", verbose_name=_("principal")
+    )
     policy_name = models.CharField(_("policy"), max_length=128, default=FULL_ACCESS_POLICY)
 
     class Meta:
@@ -108,7 +118,9 @@ class TenantRoleGrant(models.Model):
         TENANT_ADMIN = "tenant_admin", _("Tenant administrator")
         SECURITY_ADMIN = "security_admin", _("Security administrator")
 
-    principal = models.ForeignKey(Principal, on_delete=models.CASCADE, related_name="tenant_roles", verbose_name=_("principal"))
+    principal = models.ForeignKey(
+        Principal, on_delete=models.CASCADE, related_name="tenant_roles", verbose_name=_("principal")
+    )
     role = models.CharField(_("tenant role"), max_length=32, choices=Role.choices)
 
     class Meta:
@@ -123,12 +135,16 @@ class TenantRoleGrant(models.Model):
 class CustomRole(models.Model):
     """An account's own role with some of the three alert permissions (A1, A3)."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="custom_roles", verbose_name=_("account"))
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="custom_roles", verbose_name=_("account")
+    )
     name = models.CharField(_("name"), max_length=64)
     can_view_alert_resources = models.BooleanField(_("view alert resources"), default=False)
     can_set_alert_limits = models.BooleanField(_("set the maximum number of alerts"), default=False)
     can_view_contacts = models.BooleanField(_("view contacts"), default=False)
-    principals = models.ManyToManyField(Principal, related_name="custom_roles", blank=True, verbose_name=_("principals"))
+    principals = models.ManyToManyField(
+        Principal, related_name="custom_roles", blank=True, verbose_name=_("principals")
+    )
 
     class Meta:
         verbose_name = _("custom role")
@@ -144,11 +160,18 @@ class Identity(models.Model):
     """Links one console sign-in (a Django user) to the identity it acts as: the owner of an account
     (no principal) or one of the account's principals (T2)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity", verbose_name=_("sign-in"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="identity", verbose_name=_("sign-in")
+    )
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="identities", verbose_name=_("account"))
     principal = models.ForeignKey(
-        Principal, on_delete=models.CASCADE, null=True, blank=True, related_name="identities",
-        verbose_name=_("principal"), help_text=_("Empty for the account owner."),
+        Principal,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="identities",
+        verbose_name=_("principal"),
+        help_text=_("Empty for the account owner."),
     )
 
     class Meta:
@@ -172,7 +195,9 @@ class WorkspaceWebhook(Versioned):
     are pushed here, signed with the secret, and the service forwards them to the number. Its
     version guards the URL form; its history (never the secret) says who changed it."""
 
-    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="webhook", verbose_name=_("workspace"))
+    workspace = models.OneToOneField(
+        Workspace, on_delete=models.CASCADE, related_name="webhook", verbose_name=_("workspace")
+    )
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(_("secret"), max_length=128)
 
@@ -196,7 +221,9 @@ class Channel(models.TextChoices):
 class Alert(models.Model):
     """One accepted alert. It and all its deliveries are written before anything is sent (D8)."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("workspace"))
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("workspace")
+    )
     rule = models.CharField(_("rule"), max_length=200, blank=True)
     title = models.CharField(_("title"), max_length=200)
     content = models.TextField(_("content"), blank=True)
@@ -205,7 +232,9 @@ class Alert(models.Model):
     channels = models.JSONField(_("channels"), default=list)
     recipients = models.JSONField(_("recipients"), default=list)
     created_at = models.DateTimeField(_("accepted at"), auto_now_add=True, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("accepted from"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("accepted from")
+    )
     # The API's Idempotency-Key: a retried POST with the same key returns this alert (I1).
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, null=True, blank=True)
     # SHA-256 of the request that used the key: the same key with another body is a conflict (I1).
@@ -220,8 +249,11 @@ class Alert(models.Model):
         verbose_name_plural = _("alerts")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "idempotency_key"], name="alert_idempotency_key",
-                                    condition=models.Q(idempotency_key__isnull=False)),
+            models.UniqueConstraint(
+                fields=["workspace", "idempotency_key"],
+                name="alert_idempotency_key",
+                condition=models.Q(idempotency_key__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -252,12 +284,21 @@ class Delivery(models.Model):
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("alert"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     role = models.CharField(_("recipient role"), max_length=10, choices=Role.choices, default=Role.PRIMARY)
-    principal = models.ForeignKey(Principal, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries", verbose_name=_("recipient"))
+    principal = models.ForeignKey(
+        Principal,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("recipient"),
+    )
     recipient_name = models.CharField(_("recipient name"), max_length=200, blank=True)
     address = models.CharField(_("address used"), max_length=500, blank=True)
     route = models.CharField(_("route"), max_length=10, choices=Route.choices, default=Route.DIRECT)
     language = models.CharField(_("language"), max_length=10, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.READY_TO_SEND, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.READY_TO_SEND, db_index=True
+    )
     reason_code = models.CharField(_("reason code"), max_length=40, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -269,7 +310,14 @@ class Delivery(models.Model):
     unit_taken = models.BooleanField(_("daily unit taken"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    replaces = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="fallbacks", verbose_name=_("fallback for"))
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="fallbacks",
+        verbose_name=_("fallback for"),
+    )
 
     class Meta:
         verbose_name = _("delivery")
@@ -293,13 +341,17 @@ class ApiToken(models.Model):
         API = "api", _("Alert API")
         ALERTMANAGER = "alertmanager", _("Prometheus Alertmanager receiver")
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("workspace"))
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("workspace")
+    )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.API)
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12, help_text=_("The first characters, to recognise a token."))
     digest = models.CharField(_("SHA-256"), max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("created by")
+    )
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     # Alertmanager receivers: where each alert of a group goes (I2).
@@ -324,7 +376,9 @@ class AlertLimit(Versioned):
     """Daily limits per account and region (D9); empty means unlimited. Its version guards the
     Alert Resources form."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="alert_limits", verbose_name=_("account"))
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="alert_limits", verbose_name=_("account")
+    )
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name=_("region"))
     max_sms_per_day = models.PositiveIntegerField(_("Maximum Alert SMS Messages Per Day"), null=True, blank=True)
     max_voice_per_day = models.PositiveIntegerField(_("Maximum Alert Phone Calls Per Day"), null=True, blank=True)

@@ -43,12 +43,23 @@ def test_message_send(*, workspace, method, by=None):
         if not method.is_activated:
             raise ValidationError(_("Only activated contact methods can receive a test message."))
         since = timezone.now() - timedelta(seconds=settings.TEST_MESSAGE_WINDOW_SECONDS)
-        recent = Delivery.objects.filter(alert__source="test", principal=method.principal, channel=channel,
-                                         role=Delivery.Role.PRIMARY, created_at__gte=since).count()
+        recent = Delivery.objects.filter(
+            alert__source="test",
+            principal=method.principal,
+            channel=channel,
+            role=Delivery.Role.PRIMARY,
+            created_at__gte=since,
+        ).count()
         if recent >= settings.TEST_MESSAGE_LIMIT:
             raise TestMessageLimited()
         principal = method.principal
         name = principal.name if principal.kind == "user" else f"role:{principal.name}"
-        return alert_accept(workspace=workspace, source="test", title=str(_("Test message")), recipients=[name],
-                            channels=[channel], by=by,
-                            content=str(_("A test message from DataWorks Alert Contacts. No action is needed.")))
+        return alert_accept(
+            workspace=workspace,
+            source="test",
+            title=str(_("Test message")),
+            recipients=[name],
+            channels=[channel],
+            by=by,
+            content=str(_("A test message from DataWorks Alert Contacts. No action is needed.")),
+        )

@@ -12,6 +12,14 @@ urlpatterns = [
     path("workspaces/<int:workspace_id>/alert-resources/", views.AlertResourcesView.as_view(), name="alert_resources"),
     path("workspaces/<int:workspace_id>/api-tokens/", views.ApiTokensView.as_view(), name="api_tokens"),
     path("workspaces/<int:workspace_id>/custom-webhook/", views.WebhookSettingsView.as_view(), name="webhook"),
-    path("workspaces/<int:workspace_id>/alert-contacts/methods/<int:method_id>/test/", views.TestMessageView.as_view(), name="test_message"),
-    path("workspaces/<int:workspace_id>/alternate-contact/", views.AlternateContactView.as_view(), name="alternate_contact"),
+    path(
+        "workspaces/<int:workspace_id>/alert-contacts/methods/<int:method_id>/test/",
+        views.TestMessageView.as_view(),
+        name="test_message",
+    ),
+    path(
+        "workspaces/<int:workspace_id>/alternate-contact/",
+        views.AlternateContactView.as_view(),
+        name="alternate_contact",
+    ),
 ]

@@ -1,4 +1,3 @@
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -38,10 +37,14 @@ from .webhooks import webhook_configure, webhook_remove, webhook_rotate_secret, 
 
 
 class AlertHistoryFilter(forms.Form):
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False,
-                               choices=[("", gettext_lazy("All statuses")), *Delivery.Status.choices])
-    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False,
-                                choices=[("", gettext_lazy("All channels")), *Channel.choices])
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("All statuses")), *Delivery.Status.choices],
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"), required=False, choices=[("", gettext_lazy("All channels")), *Channel.choices]
+    )
     since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     # Links in messages and webhook pushes (more_information) open the history at one alert.
@@ -92,7 +95,9 @@ def choose_region(request):
     if not region_choose(request=request, code=code):
         messages.error(request, _("That region does not exist."))
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("alerts:management_center")
     return redirect(target)
 
@@ -113,12 +118,22 @@ class AlternateContactView(WorkspaceAccessMixin, View):
         current = self.workspace.alternate_contact
         if current is not None and raw != str(current.pk):
             asked = confirmation_required(
-                request, cancel_url=reverse("contacts:ram_users", args=[self.workspace.pk]),
+                request,
+                cancel_url=reverse("contacts:ram_users", args=[self.workspace.pk]),
                 title=_("Replace the alternate alert contact?") if raw else _("Remove the alternate alert contact?"),
-                consequence=(_("%(name)s will no longer receive the alerts that cannot reach their primary contact.")
-                             % {"name": current.label}) + ("" if raw else " " + _(
-                    "Until another alternate is chosen, a wrong email address goes straight to the account's Basic "
-                    "Receiving Management recipient and other channels have no fallback.")),
+                consequence=(
+                    _("%(name)s will no longer receive the alerts that cannot reach their primary contact.")
+                    % {"name": current.label}
+                )
+                + (
+                    ""
+                    if raw
+                    else " "
+                    + _(
+                        "Until another alternate is chosen, a wrong email address goes straight to the account's Basic "
+                        "Receiving Management recipient and other channels have no fallback."
+                    )
+                ),
                 button=_("Replace") if raw else _("Remove"),
             )
             if asked:
@@ -170,10 +185,20 @@ class AlertHistoryView(WorkspaceAccessMixin, TemplateView):
 
 
 class AlertResourcesForm(forms.Form):
-    max_sms_per_day = forms.IntegerField(label=gettext_lazy("Maximum Alert SMS Messages Per Day"), required=False,
-                                         min_value=0, max_value=1_000_000, help_text=gettext_lazy("Empty means unlimited."))
-    max_voice_per_day = forms.IntegerField(label=gettext_lazy("Maximum Alert Phone Calls Per Day"), required=False,
-                                           min_value=0, max_value=1_000_000, help_text=gettext_lazy("Empty means unlimited."))
+    max_sms_per_day = forms.IntegerField(
+        label=gettext_lazy("Maximum Alert SMS Messages Per Day"),
+        required=False,
+        min_value=0,
+        max_value=1_000_000,
+        help_text=gettext_lazy("Empty means unlimited."),
+    )
+    max_voice_per_day = forms.IntegerField(
+        label=gettext_lazy("Maximum Alert Phone Calls Per Day"),
+        required=False,
+        min_value=0,
+        max_value=1_000_000,
+        help_text=gettext_lazy("Empty means unlimited."),
+    )
     # The limits' version when the form was filled in (contacts.versioning); 0: none were set.
     version = VersionField()
 
@@ -198,15 +223,20 @@ class AlertResourcesView(WorkspaceAccessMixin, TemplateView):
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         limit = self.limit()
-        initial = {"max_sms_per_day": limit.max_sms_per_day if limit else None,
-                   "max_voice_per_day": limit.max_voice_per_day if limit else None,
-                   "version": version_of(limit)}
+        initial = {
+            "max_sms_per_day": limit.max_sms_per_day if limit else None,
+            "max_voice_per_day": limit.max_voice_per_day if limit else None,
+            "version": version_of(limit),
+        }
         usage = usage_summary(account=self.workspace.account, region=self.workspace.region)
         context.update(
-            nav="resources", form=form or AlertResourcesForm(initial=initial),
+            nav="resources",
+            form=form or AlertResourcesForm(initial=initial),
             can_set=Perm.SET_ALERT_LIMITS in self.permissions,
-            rows=[(Channel.SMS.label, usage[Channel.SMS], initial["max_sms_per_day"]),
-                  (Channel.VOICE.label, usage[Channel.VOICE], initial["max_voice_per_day"])],
+            rows=[
+                (Channel.SMS.label, usage[Channel.SMS], initial["max_sms_per_day"]),
+                (Channel.VOICE.label, usage[Channel.VOICE], initial["max_voice_per_day"]),
+            ],
         )
         return context
 
@@ -218,8 +248,13 @@ class AlertResourcesView(WorkspaceAccessMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form))
         values = {name: form.cleaned_data[name] for name in ("max_sms_per_day", "max_voice_per_day")}
         try:
-            alert_limit_set(account=self.workspace.account, region=self.workspace.region, by=request.user,
-                            version=form.cleaned_data["version"], **values)
+            alert_limit_set(
+                account=self.workspace.account,
+                region=self.workspace.region,
+                by=request.user,
+                version=form.cleaned_data["version"],
+                **values,
+            )
         except StaleEdit as stale:
             return self.stale(form, stale, values)
         messages.success(request, _("Daily limits saved."))
@@ -234,10 +269,17 @@ class AlertResourcesView(WorkspaceAccessMixin, TemplateView):
         form.is_valid()
         current = stale.current
         history = AlertLimit.history.filter(account_id=self.workspace.account_id, region_id=self.workspace.region_id)
-        conflict = conflict_for(history, [
-            (AlertResourcesForm.base_fields[name].label, limit_text(getattr(current, name, None)), limit_text(yours[name]))
-            for name in ("max_sms_per_day", "max_voice_per_day")
-        ])
+        conflict = conflict_for(
+            history,
+            [
+                (
+                    AlertResourcesForm.base_fields[name].label,
+                    limit_text(getattr(current, name, None)),
+                    limit_text(yours[name]),
+                )
+                for name in ("max_sms_per_day", "max_voice_per_day")
+            ],
+        )
         return self.render_to_response(self.get_context_data(form=form, conflict=conflict), status=409)
 
 
@@ -251,8 +293,10 @@ class ApiTokensView(WorkspaceAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            nav="tokens", tokens=self.workspace.api_tokens.select_related("created_by"),
-            Kind=ApiToken.Kind, channels=Channel.choices,
+            nav="tokens",
+            tokens=self.workspace.api_tokens.select_related("created_by"),
+            Kind=ApiToken.Kind,
+            channels=Channel.choices,
             api_url=self.request.build_absolute_uri(reverse("api:alerts")),
             alertmanager_url=self.request.build_absolute_uri(reverse("api:alertmanager")),
         )
@@ -268,14 +312,19 @@ class ApiTokensView(WorkspaceAccessMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         here = reverse("alerts:api_tokens", args=[self.workspace.pk])
         if "revoke" in request.POST:
-            token = self.workspace.api_tokens.filter(pk=request.POST.get("revoke") if request.POST.get("revoke", "").isdigit() else None).first()
+            token = self.workspace.api_tokens.filter(
+                pk=request.POST.get("revoke") if request.POST.get("revoke", "").isdigit() else None
+            ).first()
             if token is None:
                 messages.error(request, _("That token does not exist."))
                 return redirect(here)
-            consequence = (_("Monitoring systems and Alertmanager receivers using the token “%(name)s” will get 401 "
-                             "from now on, and their alerts will not be accepted.") % {"name": token.name})
-            asked = confirmation_required(request, title=_("Revoke this token?"), consequence=consequence,
-                                          button=_("Revoke"), cancel_url=here)
+            consequence = _(
+                "Monitoring systems and Alertmanager receivers using the token “%(name)s” will get 401 "
+                "from now on, and their alerts will not be accepted."
+            ) % {"name": token.name}
+            asked = confirmation_required(
+                request, title=_("Revoke this token?"), consequence=consequence, button=_("Revoke"), cancel_url=here
+            )
             if asked:
                 return asked
             api_token_revoke(token=token)
@@ -286,9 +335,13 @@ class ApiTokensView(WorkspaceAccessMixin, TemplateView):
             kind = ApiToken.Kind.API
         try:
             token, raw = api_token_create(
-                workspace=self.workspace, name=request.POST.get("name", ""), kind=kind, by=request.user,
+                workspace=self.workspace,
+                name=request.POST.get("name", ""),
+                kind=kind,
+                by=request.user,
                 recipients=[n.strip() for n in request.POST.get("recipients", "").split(",") if n.strip()],
-                channels=request.POST.getlist("channels"), send_resolved=bool(request.POST.get("send_resolved")),
+                channels=request.POST.getlist("channels"),
+                send_resolved=bool(request.POST.get("send_resolved")),
             )
         except ValidationError as error:
             for field_errors in error.message_dict.values():
@@ -307,14 +360,22 @@ class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
     required_permission = Perm.MANAGE_CONTACTS
     template_name = "alerts/webhook_settings.html"
     DESTRUCTIVE = {
-        "rotate": (gettext_lazy("Generate a new secret?"),
-                   gettext_lazy("The current secret stops signing pushes at once: the webhook service must be given the "
-                                "new secret, or it will refuse every alert until then."),
-                   gettext_lazy("Generate a new secret")),
-        "remove": (gettext_lazy("Remove the custom webhook?"),
-                   gettext_lazy("Text messages and phone calls for numbers outside the Chinese mainland will end as "
-                                "failed (no custom webhook) until a webhook is configured again."),
-                   gettext_lazy("Remove")),
+        "rotate": (
+            gettext_lazy("Generate a new secret?"),
+            gettext_lazy(
+                "The current secret stops signing pushes at once: the webhook service must be given the "
+                "new secret, or it will refuse every alert until then."
+            ),
+            gettext_lazy("Generate a new secret"),
+        ),
+        "remove": (
+            gettext_lazy("Remove the custom webhook?"),
+            gettext_lazy(
+                "Text messages and phone calls for numbers outside the Chinese mainland will end as "
+                "failed (no custom webhook) until a webhook is configured again."
+            ),
+            gettext_lazy("Remove"),
+        ),
     }
 
     def get_context_data(self, **kwargs):
@@ -344,8 +405,12 @@ class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
         if action == "save":
             url = request.POST.get("url", "")
             try:
-                webhook, secret = webhook_configure(workspace=self.workspace, url=url, by=request.user,
-                                                    version=VersionField().clean(request.POST.get("version")))
+                webhook, secret = webhook_configure(
+                    workspace=self.workspace,
+                    url=url,
+                    by=request.user,
+                    version=VersionField().clean(request.POST.get("version")),
+                )
             except ValidationError as error:
                 messages.error(request, " ".join(error.message_dict["url"]))
                 return redirect("alerts:webhook", workspace_id=self.workspace.pk)
@@ -390,12 +455,21 @@ class TestMessageView(WorkspaceAccessMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, workspace_id, method_id):
-        method = ContactMethod.objects.filter(
-            pk=method_id, principal__account_id=self.workspace.account_id, principal__memberships__workspace=self.workspace
-        ).select_related("principal").first()
+        method = (
+            ContactMethod.objects.filter(
+                pk=method_id,
+                principal__account_id=self.workspace.account_id,
+                principal__memberships__workspace=self.workspace,
+            )
+            .select_related("principal")
+            .first()
+        )
         if method is None:
             raise Http404
-        back = redirect("contacts:ram_users" if method.principal.kind == "user" else "contacts:ram_roles", workspace_id=self.workspace.pk)
+        back = redirect(
+            "contacts:ram_users" if method.principal.kind == "user" else "contacts:ram_roles",
+            workspace_id=self.workspace.pk,
+        )
         try:
             test_message_send(workspace=self.workspace, method=method, by=request.user)
         except ValidationError as invalid:
@@ -404,5 +478,9 @@ class TestMessageView(WorkspaceAccessMixin, View):
         except TestMessageLimited:
             messages.error(request, _("Too many test messages for this contact method. Try again later."))
             return back
-        messages.success(request, _("Test message sent to %(principal)s. Its delivery is in the alert history.") % {"principal": method.principal.label})
+        messages.success(
+            request,
+            _("Test message sent to %(principal)s. Its delivery is in the alert history.")
+            % {"principal": method.principal.label},
+        )
         return back

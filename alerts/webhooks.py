@@ -73,9 +73,18 @@ def webhook_remove(*, workspace):
 def webhook_test(*, webhook):
     """Push a signed test message of the same shape as an alert push; returns (ok, text to show),
     the text in the active language."""
-    message = AlertMessage(delivery_id=0, channel="webhook", to="", language="en", subject="", body="",
-                           account_uid=webhook.workspace.account.uid, webhook_url=webhook.url,
-                           webhook_secret=webhook.secret, payload=webhook_test_payload(webhook))
+    message = AlertMessage(
+        delivery_id=0,
+        channel="webhook",
+        to="",
+        language="en",
+        subject="",
+        body="",
+        account_uid=webhook.workspace.account.uid,
+        webhook_url=webhook.url,
+        webhook_secret=webhook.secret,
+        payload=webhook_test_payload(webhook),
+    )
     try:
         WebhookChannel().send(message)
     except DeliveryError as error:

@@ -32,8 +32,12 @@ class AlertWorker(Worker):
         self.failures = 0
 
     def run(self):
-        logger.info("Starting worker %s: queues %s, sweep every %s s", self.worker_id, ",".join(self.queue_names),
-                    self.sweep_seconds)
+        logger.info(
+            "Starting worker %s: queues %s, sweep every %s s",
+            self.worker_id,
+            ",".join(self.queue_names),
+            self.sweep_seconds,
+        )
         while self.running:
             try:
                 ran = self.step()
@@ -92,7 +96,13 @@ class AlertWorker(Worker):
 
 def worker_build(*, worker_id, queue_names=("default",), interval=1.0, batch=False, sweep_seconds=None, max_tasks=None):
     return AlertWorker(
-        queue_names=list(queue_names), interval=interval, batch=batch, backend_name="default", startup_delay=False,
-        max_tasks=max_tasks, worker_id=worker_id, excluded_queue_names=[],
+        queue_names=list(queue_names),
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id=worker_id,
+        excluded_queue_names=[],
         sweep_seconds=settings.DELIVERY_SWEEP_SECONDS if sweep_seconds is None else sweep_seconds,
     )

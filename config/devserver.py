@@ -44,7 +44,9 @@ class Supervisor:
             signal.signal(signum, self.request_stop)
         try:
             for name, argv in self.commands:
-                self.children.append((name, subprocess.Popen(argv, stdin=subprocess.DEVNULL, env=CHILD_ENV, process_group=0)))
+                self.children.append(
+                    (name, subprocess.Popen(argv, stdin=subprocess.DEVNULL, env=CHILD_ENV, process_group=0))
+                )
         except OSError as error:
             self.say(f"could not start the {name} ({error}).")
             self.stop(signal.SIGTERM)

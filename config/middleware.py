@@ -10,11 +10,15 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or self._has_nul(request.GET) or (
-            request.method == "POST" and request.content_type != "application/json" and self._has_nul(request.POST)
+        if (
+            "\x00" in request.path
+            or self._has_nul(request.GET)
+            or (request.method == "POST" and request.content_type != "application/json" and self._has_nul(request.POST))
         ):
-            return HttpResponseBadRequest(_("The request contains a NUL character, which is not allowed."),
-                                          content_type="text/plain; charset=utf-8")
+            return HttpResponseBadRequest(
+                _("The request contains a NUL character, which is not allowed."),
+                content_type="text/plain; charset=utf-8",
+            )
         return self.get_response(request)
 
     @staticmethod

@@ -38,14 +38,27 @@ def activation_send(method):
             subject = render_to_string("contacts/messages/activation_email_subject.txt", context).strip()
             body = render_to_string("contacts/messages/activation_email.txt", context)
             EmailMessage(
-                subject, body, to=[method.value],
-                headers={LANGUAGE_HEADER: language, KIND_HEADER: "activation", ACCOUNT_HEADER: principal.account.uid,
-                         PRINCIPAL_HEADER: str(principal.pk)},
+                subject,
+                body,
+                to=[method.value],
+                headers={
+                    LANGUAGE_HEADER: language,
+                    KIND_HEADER: "activation",
+                    ACCOUNT_HEADER: principal.account.uid,
+                    PRINCIPAL_HEADER: str(principal.pk),
+                },
             ).send()
         else:
             body = render_to_string("contacts/messages/activation_sms.txt", context).strip()
-            sms_send(TextMessage(to=method.value, body=body, language=language, kind="activation",
-                                 extra={"account": principal.account.uid, "principal": principal.pk}))
+            sms_send(
+                TextMessage(
+                    to=method.value,
+                    body=body,
+                    language=language,
+                    kind="activation",
+                    extra={"account": principal.account.uid, "principal": principal.pk},
+                )
+            )
 
 
 def activation_confirm(*, method, token):

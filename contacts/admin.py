@@ -43,8 +43,12 @@ class PrincipalAdminForm(forms.ModelForm):
     """Phone and email follow the console's rules (C4, C5); saving goes through contact_update so a
     changed value waits for activation exactly as it does in the console (C7)."""
 
-    phone = forms.CharField(label=_("mobile phone number"), required=False, max_length=40,
-                            help_text=_("With the country code, e.g. 8613912345678."))
+    phone = forms.CharField(
+        label=_("mobile phone number"),
+        required=False,
+        max_length=40,
+        help_text=_("With the country code, e.g. 8613912345678."),
+    )
     email = forms.CharField(label=_("email address"), required=False, max_length=254)
 
     class Meta:
@@ -136,7 +140,9 @@ class PrincipalAdmin(SimpleHistoryAdmin):
     @admin.action(description=_("Resend activation links of waiting contact methods"))
     def resend_activation_links(self, request, queryset):
         sent = limited = 0
-        for method in ContactMethod.objects.filter(principal__in=queryset, status=ContactMethod.Status.WAITING_FOR_ACTIVATION):
+        for method in ContactMethod.objects.filter(
+            principal__in=queryset, status=ContactMethod.Status.WAITING_FOR_ACTIVATION
+        ):
             try:
                 activation_resend(method=method, by=request.user)
                 sent += 1
@@ -144,17 +150,32 @@ class PrincipalAdmin(SimpleHistoryAdmin):
                 limited += 1
             except AlreadyActivated:
                 pass
-        self.message_user(request, ngettext("%d activation link sent.", "%d activation links sent.", sent) % sent, messages.SUCCESS)
+        self.message_user(
+            request, ngettext("%d activation link sent.", "%d activation links sent.", sent) % sent, messages.SUCCESS
+        )
         if limited:
-            self.message_user(request, ngettext(
-                "%d contact method skipped: too many recent activation messages.",
-                "%d contact methods skipped: too many recent activation messages.", limited) % limited, messages.WARNING)
+            self.message_user(
+                request,
+                ngettext(
+                    "%d contact method skipped: too many recent activation messages.",
+                    "%d contact methods skipped: too many recent activation messages.",
+                    limited,
+                )
+                % limited,
+                messages.WARNING,
+            )
 
 
 @admin.register(ContactMethod)
 class ContactMethodAdmin(SimpleHistoryAdmin):
     list_display = ["principal", "channel", "status", "link_sent_at", "activated_at"]
-    list_filter = ["status", "channel", "principal__account", "principal__account__site", "principal__memberships__workspace"]
+    list_filter = [
+        "status",
+        "channel",
+        "principal__account",
+        "principal__account__site",
+        "principal__memberships__workspace",
+    ]
     search_fields = ["principal__name", "principal__display_name", "principal__phone", "principal__email"]
     list_select_related = ["principal", "principal__account"]
     readonly_fields = ["principal", "channel", "status", "link_sent_at", "activated_at"]

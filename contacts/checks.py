@@ -20,6 +20,11 @@ def gateway_urls_check(app_configs=None, **kwargs):
         try:
             destination_check(url)
         except DestinationRefused as refused:
-            errors.append(checks.Error(f"{name} is refused: {refused.text}", id="contacts.E001",
-                                       hint="Use a public https:// URL, or list its network in OUTBOUND_ALLOWED_NETWORKS."))
+            errors.append(
+                checks.Error(
+                    f"{name} is refused: {refused.text}",
+                    id="contacts.E001",
+                    hint="Use a public https:// URL, or list its network in OUTBOUND_ALLOWED_NETWORKS.",
+                )
+            )
     return errors

@@ -48,13 +48,19 @@ _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+))*\.?$"
 # Why a destination is refused, by the `reason` of DestinationRefused.details; %(host)s is the host.
 REFUSALS = {
     "scheme": _("Enter an http:// or https:// URL."),
-    "form": _("Write the host as a name, as an IPv4 address of four decimal numbers (a.b.c.d) or as an IPv6 "
-              "address in brackets."),
-    "https": _("Use https:// for %(host)s: plain http is only allowed to networks that the operator lists in "
-               "OUTBOUND_ALLOWED_NETWORKS."),
-    "address": _("%(host)s is a local, private or reserved address (loopback, private network, link-local, "
-                 "multicast…): requests only go to public addresses, unless the operator lists that network in "
-                 "OUTBOUND_ALLOWED_NETWORKS."),
+    "form": _(
+        "Write the host as a name, as an IPv4 address of four decimal numbers (a.b.c.d) or as an IPv6 "
+        "address in brackets."
+    ),
+    "https": _(
+        "Use https:// for %(host)s: plain http is only allowed to networks that the operator lists in "
+        "OUTBOUND_ALLOWED_NETWORKS."
+    ),
+    "address": _(
+        "%(host)s is a local, private or reserved address (loopback, private network, link-local, "
+        "multicast…): requests only go to public addresses, unless the operator lists that network in "
+        "OUTBOUND_ALLOWED_NETWORKS."
+    ),
 }
 
 
@@ -125,7 +131,9 @@ def address_kind(ip):
 
 
 def allowed_networks():
-    return [ipaddress.ip_network(str(n).strip(), strict=False) for n in settings.OUTBOUND_ALLOWED_NETWORKS if str(n).strip()]
+    return [
+        ipaddress.ip_network(str(n).strip(), strict=False) for n in settings.OUTBOUND_ALLOWED_NETWORKS if str(n).strip()
+    ]
 
 
 def _unwrapped(ip):
@@ -141,8 +149,12 @@ def _unwrapped(ip):
 
 
 def _listed(ip, networks):
-    return any(candidate in network for candidate in {ip, _unwrapped(ip)} for network in networks
-               if candidate.version == network.version)
+    return any(
+        candidate in network
+        for candidate in {ip, _unwrapped(ip)}
+        for network in networks
+        if candidate.version == network.version
+    )
 
 
 def _refused(reason, host):
@@ -185,8 +197,11 @@ def _numeric_but_not_dotted_quad(host):
 def _resolve(destination):
     """Every address of the host (one lookup); an IP literal resolves to itself."""
     answers = socket.getaddrinfo(destination.host, destination.port, type=socket.SOCK_STREAM)
-    addresses = [(family, kind, proto, sockaddr) for family, kind, proto, _canonname, sockaddr in answers
-                 if family in (socket.AF_INET, socket.AF_INET6)]
+    addresses = [
+        (family, kind, proto, sockaddr)
+        for family, kind, proto, _canonname, sockaddr in answers
+        if family in (socket.AF_INET, socket.AF_INET6)
+    ]
     if not addresses:
         raise OSError(f"{destination.host} has no address")
     return addresses

@@ -12,12 +12,16 @@ class ContactForm(forms.Form):
     hidden version is the principal's when the form was filled in (contacts.versioning)."""
 
     phone = forms.CharField(
-        label=_("Mobile Phone Number"), required=False, max_length=40,
+        label=_("Mobile Phone Number"),
+        required=False,
+        max_length=40,
         help_text=_("With the country code, e.g. 8613912345678."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "placeholder": EXAMPLE}),
     )
     email = forms.CharField(
-        label=_("Email Address"), required=False, max_length=254,
+        label=_("Email Address"),
+        required=False,
+        max_length=254,
         widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off", "placeholder": "name@example.com"}),
     )
     language = forms.ChoiceField(label=_("Alerting Language"), choices=Language.choices, initial=Language.AUTO)

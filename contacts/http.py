@@ -98,8 +98,12 @@ def _connect(connection, destination):
 def _exchange(connection, destination, data, headers, timeout):
     """Send the request, read the answer: (status, Location, text of a 2xx answer)."""
     try:
-        connection.request("POST", destination.target, body=data,
-                           headers={"Content-Type": "application/json; charset=utf-8", **headers})
+        connection.request(
+            "POST",
+            destination.target,
+            body=data,
+            headers={"Content-Type": "application/json; charset=utf-8", **headers},
+        )
         response = connection.getresponse()
         text = response.read(4096).decode("utf-8", "replace") if 200 <= response.status < 300 else ""
         return response.status, response.getheader("Location") or "", text
@@ -118,7 +122,8 @@ def _http_failure(host, status, location):
     if 300 <= status < 400:
         return PermanentFailure(
             f"HTTP {status} from {host}: a redirect to {location or '(no Location header)'}, not followed",
-            code="REDIRECT", details={"status": status, "location": location},
+            code="REDIRECT",
+            details={"status": status, "location": location},
         )
     try:
         phrase = HTTPStatus(status).phrase

@@ -20,14 +20,21 @@ class OutboxEmailBackend(BaseEmailBackend):
             refused = [r for r in message.recipients() if outbox_undeliverable(r)]
             if refused:
                 # As an SMTP server would answer an unknown mailbox.
-                raise smtplib.SMTPRecipientsRefused({r: (550, b"5.1.1 mailbox unavailable (OUTBOX_UNDELIVERABLE)") for r in refused})
+                raise smtplib.SMTPRecipientsRefused(
+                    {r: (550, b"5.1.1 mailbox unavailable (OUTBOX_UNDELIVERABLE)") for r in refused}
+                )
             headers = message.extra_headers
             for recipient in message.recipients():
                 outbox_append(
-                    channel="email", to=recipient, language=headers.get(LANGUAGE_HEADER, "en"),
-                    subject=str(message.subject), body=str(message.body),
-                    kind=headers.get(KIND_HEADER, "alert"), account=headers.get(ACCOUNT_HEADER, ""),
-                    workspace=_int(headers.get(WORKSPACE_HEADER)), principal=_int(headers.get(PRINCIPAL_HEADER)),
+                    channel="email",
+                    to=recipient,
+                    language=headers.get(LANGUAGE_HEADER, "en"),
+                    subject=str(message.subject),
+                    body=str(message.body),
+                    kind=headers.get(KIND_HEADER, "alert"),
+                    account=headers.get(ACCOUNT_HEADER, ""),
+                    workspace=_int(headers.get(WORKSPACE_HEADER)),
+                    principal=_int(headers.get(PRINCIPAL_HEADER)),
                 )
         return len(email_messages)
 

@@ -98,7 +98,9 @@ class ContactMethod(models.Model):
         WAITING_FOR_ACTIVATION = "waiting", _("Waiting for Activation")
         ACTIVATED = "activated", _("Activated")
 
-    principal = models.ForeignKey(Principal, on_delete=models.CASCADE, related_name="contact_methods", verbose_name=_("principal"))
+    principal = models.ForeignKey(
+        Principal, on_delete=models.CASCADE, related_name="contact_methods", verbose_name=_("principal")
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING_FOR_ACTIVATION)
     # When the newest activation link was sent: the link's clock starts here, and a newer send
@@ -134,15 +136,29 @@ class ActivationMessage(models.Model):
     and the principal it went to and outlives its method (a cleared value deletes the method), so
     the limits hold per address and per contact across edits."""
 
-    method = models.ForeignKey(ContactMethod, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="activation_messages", verbose_name=_("contact method"))
-    principal = models.ForeignKey(Principal, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="activation_messages", verbose_name=_("principal"))
+    method = models.ForeignKey(
+        ContactMethod,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activation_messages",
+        verbose_name=_("contact method"),
+    )
+    principal = models.ForeignKey(
+        Principal,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activation_messages",
+        verbose_name=_("principal"),
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=ContactMethod.Channel.choices, blank=True)
     # As sent: E.164 for a phone number, the stored form of an email address.
     address = models.CharField(_("address"), max_length=254, blank=True, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), db_index=True)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("sent by"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("sent by")
+    )
 
     class Meta:
         verbose_name = _("activation message")

@@ -21,7 +21,11 @@ def outbox_undeliverable(address):
     """Whether the outbox should refuse `address` as incorrect (OUTBOX_UNDELIVERABLE globs), so
     the fallback chain can be seen without a real provider."""
     address = str(address).lower()
-    return any(fnmatch.fnmatchcase(address, pattern.strip().lower()) for pattern in settings.OUTBOX_UNDELIVERABLE if pattern.strip())
+    return any(
+        fnmatch.fnmatchcase(address, pattern.strip().lower())
+        for pattern in settings.OUTBOX_UNDELIVERABLE
+        if pattern.strip()
+    )
 
 
 def outbox_path():
@@ -31,8 +35,14 @@ def outbox_path():
 def outbox_append(*, channel, to, language, subject, body, kind, **extra):
     """Append one message to the outbox and return the record written."""
     record = {
-        "channel": channel, "to": to, "language": language, "subject": subject,
-        "body": body, "kind": kind, "sent_at": timezone.now().isoformat(), **extra,
+        "channel": channel,
+        "to": to,
+        "language": language,
+        "subject": subject,
+        "body": body,
+        "kind": kind,
+        "sent_at": timezone.now().isoformat(),
+        **extra,
     }
     path = outbox_path()
     path.parent.mkdir(parents=True, exist_ok=True)

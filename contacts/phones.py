@@ -37,7 +37,9 @@ def phone_parse(raw):
         # national trunk prefix, and a valid Chinese mainland mobile number as written is a
         # national number missing its 86: both are refused rather than guessed.
         if digits.startswith("0") or _is_national_cn_mobile(digits):
-            raise _error(_("Add the country code in front of the number, e.g. %(example)s for a Chinese mainland number."))
+            raise _error(
+                _("Add the country code in front of the number, e.g. %(example)s for a Chinese mainland number.")
+            )
     try:
         number = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:

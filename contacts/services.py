@@ -59,17 +59,20 @@ def limit_message(limited):
         text = ngettext(
             "Too many activation messages to this number (at most %(limit)d in %(window)d minutes). Try again after %(time)s, in %(wait)d minute.",
             "Too many activation messages to this number (at most %(limit)d in %(window)d minutes). Try again after %(time)s, in %(wait)d minutes.",
-            params["wait"])
+            params["wait"],
+        )
     elif limited.scope == ContactMethod.Channel.EMAIL:
         text = ngettext(
             "Too many activation messages to this address (at most %(limit)d in %(window)d minutes). Try again after %(time)s, in %(wait)d minute.",
             "Too many activation messages to this address (at most %(limit)d in %(window)d minutes). Try again after %(time)s, in %(wait)d minutes.",
-            params["wait"])
+            params["wait"],
+        )
     else:
         text = ngettext(
             "Too many activation messages for this contact (at most %(limit)d in %(window)d minutes, all numbers and addresses together). Try again after %(time)s, in %(wait)d minute.",
             "Too many activation messages for this contact (at most %(limit)d in %(window)d minutes, all numbers and addresses together). Try again after %(time)s, in %(wait)d minutes.",
-            params["wait"])
+            params["wait"],
+        )
     return text % params
 
 
@@ -132,8 +135,11 @@ def contact_update(*, principal, phone, email, language, by=None, version=None, 
             ContactMethod.Channel.EMAIL: principal.email or "",
         }
         methods = {m.channel: m for m in principal.contact_methods.select_for_update()}
-        sends = [channel for channel in ContactMethod.Channel
-                 if new[channel] and (new[channel] != old[channel] or channel not in methods)]
+        sends = [
+            channel
+            for channel in ContactMethod.Channel
+            if new[channel] and (new[channel] != old[channel] or channel not in methods)
+        ]
         if sends:
             try:
                 activation_limit_check(principal=principal, sends=[(channel, new[channel]) for channel in sends])
@@ -223,8 +229,12 @@ def _send_new_link(method, *, by):
     method._history_user = by
     method.save()
     ActivationMessage.objects.create(
-        method=method, principal=method.principal, channel=method.channel, address=method.value,
-        sent_at=method.link_sent_at, sent_by=by if by and by.pk else None,
+        method=method,
+        principal=method.principal,
+        channel=method.channel,
+        address=method.value,
+        sent_at=method.link_sent_at,
+        sent_by=by if by and by.pk else None,
     )
     method_id, sent_at = method.pk, method.link_sent_at.isoformat()
     transaction.on_commit(lambda: send_activation_message.enqueue(method_id=method_id, link_sent_at=sent_at))

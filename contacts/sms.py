@@ -35,8 +35,15 @@ class OutboxSmsBackend(BaseSmsBackend):
         for message in messages:
             if outbox_undeliverable(message.to):
                 raise IncorrectContact(f"{message.to} is unknown (OUTBOX_UNDELIVERABLE)", code="UNKNOWN_NUMBER")
-            outbox_append(channel=message.channel, to=message.to, language=message.language, subject="",
-                          body=message.body, kind=message.kind, **message.extra)
+            outbox_append(
+                channel=message.channel,
+                to=message.to,
+                language=message.language,
+                subject="",
+                body=message.body,
+                kind=message.kind,
+                **message.extra,
+            )
         return len(messages)
 
 
@@ -59,10 +66,18 @@ class HttpGatewaySmsBackend(BaseSmsBackend):
     def send_messages(self, messages):
         url = getattr(settings, self.url_setting)
         for message in messages:
-            post_json(url, {"channel": message.channel, "to": message.to, "body": message.body,
-                            "language": message.language, "kind": message.kind},
-                      headers={"Authorization": f"Bearer {settings.GATEWAY_TOKEN}"} if settings.GATEWAY_TOKEN else None,
-                      timeout=settings.HTTP_TIMEOUT_SECONDS)
+            post_json(
+                url,
+                {
+                    "channel": message.channel,
+                    "to": message.to,
+                    "body": message.body,
+                    "language": message.language,
+                    "kind": message.kind,
+                },
+                headers={"Authorization": f"Bearer {settings.GATEWAY_TOKEN}"} if settings.GATEWAY_TOKEN else None,
+                timeout=settings.HTTP_TIMEOUT_SECONDS,
+            )
         return len(messages)
 
 

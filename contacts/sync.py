@@ -47,8 +47,9 @@ def contact_sync_at_sign_in(*, principal):
             email = entry.email
         change = None
         try:
-            change = contact_update(principal=principal, phone=phone, email=email, language=principal.language,
-                                    reason=SYNC_REASON)
+            change = contact_update(
+                principal=principal, phone=phone, email=email, language=principal.language, reason=SYNC_REASON
+            )
         except ActivationLimited as error:
             # Too many activation messages for now (C10): leave the entry unapplied, so the next
             # sign-in tries again.

@@ -105,4 +105,6 @@ def last_change(history):
 
 def conflict_for(history, rows):
     who, when = last_change(history)
-    return Conflict(who=who, when=when, rows=[(label, current, yours, current != yours) for label, current, yours in rows])
+    return Conflict(
+        who=who, when=when, rows=[(label, current, yours, current != yours) for label, current, yours in rows]
+    )

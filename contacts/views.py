@@ -56,8 +56,10 @@ class ContactListView(WorkspaceAccessMixin, TemplateView):
         qs = contacts_of(self.workspace).filter(kind=self.kind)
         if query:
             qs = qs.filter(
-                Q(name__icontains=query) | Q(display_name__icontains=query)
-                | Q(phone__icontains=query.replace(" ", "")) | Q(email__icontains=query)
+                Q(name__icontains=query)
+                | Q(display_name__icontains=query)
+                | Q(phone__icontains=query.replace(" ", ""))
+                | Q(email__icontains=query)
             )
         return (
             qs.annotate(in_workspace=is_member(workspace=self.workspace))
@@ -75,7 +77,11 @@ class ContactListView(WorkspaceAccessMixin, TemplateView):
             principal.email_method = by_channel.get(ContactMethod.Channel.EMAIL)
         alternate = self.workspace.alternate_contact
         context.update(
-            page=page, query=query, kind=self.kind, Kind=Principal.Kind, nav="contacts",
+            page=page,
+            query=query,
+            kind=self.kind,
+            Kind=Principal.Kind,
+            nav="contacts",
             can_edit=Perm.MANAGE_CONTACTS in self.permissions,
             auto_language=Language.CHINESE.label if self.workspace.account.is_china_site else Language.ENGLISH.label,
             alternate=alternate,
@@ -93,21 +99,29 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
 
     def get_principal(self):
         if not hasattr(self, "principal"):
-            self.principal = contacts_of(self.workspace).select_related("account").filter(pk=self.kwargs["principal_id"]).first()
+            self.principal = (
+                contacts_of(self.workspace).select_related("account").filter(pk=self.kwargs["principal_id"]).first()
+            )
             if self.principal is None:
                 raise Http404
         return self.principal
 
     def get_initial(self):
         principal = self.get_principal()
-        return {"phone": str(principal.phone or ""), "email": principal.email, "language": principal.language,
-                "version": principal.version}
+        return {
+            "phone": str(principal.phone or ""),
+            "email": principal.email,
+            "language": principal.language,
+            "version": principal.version,
+        }
 
     def form_valid(self, form):
         principal = self.get_principal()
         values = {name: form.cleaned_data[name] for name in ("phone", "email", "language")}
         try:
-            change = contact_update(principal=principal, by=self.request.user, version=form.cleaned_data["version"], **values)
+            change = contact_update(
+                principal=principal, by=self.request.user, version=form.cleaned_data["version"], **values
+            )
         except StaleEdit as stale:
             return self.stale(form, stale.current)
         except ValidationError as error:
@@ -117,7 +131,13 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
             return self.form_invalid(form)
         if change.sent:
             names = [ContactMethod.Channel(channel).label for channel in change.sent]
-            messages.success(self.request, _("Saved. An activation link was sent to: %(methods)s. It stays Waiting for Activation until its owner opens the link.") % {"methods": ", ".join(str(n) for n in names)})
+            messages.success(
+                self.request,
+                _(
+                    "Saved. An activation link was sent to: %(methods)s. It stays Waiting for Activation until its owner opens the link."
+                )
+                % {"methods": ", ".join(str(n) for n in names)},
+            )
         else:
             messages.success(self.request, _("Saved."))
         return redirect(tab_url_name(principal.kind), workspace_id=self.workspace.pk)
@@ -131,11 +151,14 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
         form = self.get_form_class()(data)
         form.is_valid()
         yours = form.cleaned_data
-        conflict = conflict_for(Principal.history.filter(id=current.pk), [
-            (_("Mobile Phone Number"), str(current.phone or ""), _comparable(phone_normalize, yours["phone"])),
-            (_("Email Address"), current.email, _comparable(email_normalize, yours["email"])),
-            (_("Alerting Language"), Language(current.language).label, Language(yours["language"]).label),
-        ])
+        conflict = conflict_for(
+            Principal.history.filter(id=current.pk),
+            [
+                (_("Mobile Phone Number"), str(current.phone or ""), _comparable(phone_normalize, yours["phone"])),
+                (_("Email Address"), current.email, _comparable(email_normalize, yours["email"])),
+                (_("Alerting Language"), Language(current.language).label, Language(yours["language"]).label),
+            ],
+        )
         del self.principal  # show the methods as they are now
         context = self.get_context_data(form=form, conflict=conflict)
         return self.render_to_response(context, status=409)
@@ -143,8 +166,12 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         principal = self.get_principal()
-        context.update(principal=principal, nav="contacts", Kind=Principal.Kind,
-                       methods={m.channel: m for m in principal.contact_methods.all()})
+        context.update(
+            principal=principal,
+            nav="contacts",
+            Kind=Principal.Kind,
+            methods={m.channel: m for m in principal.contact_methods.all()},
+        )
         return context
 
 
@@ -169,9 +196,11 @@ class ResendActivationView(WorkspaceAccessMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, workspace_id, method_id):
-        method = ContactMethod.objects.filter(
-            pk=method_id, principal__in=contacts_of(self.workspace)
-        ).select_related("principal").first()
+        method = (
+            ContactMethod.objects.filter(pk=method_id, principal__in=contacts_of(self.workspace))
+            .select_related("principal")
+            .first()
+        )
         if method is None:
             raise Http404
         try:
@@ -181,7 +210,11 @@ class ResendActivationView(WorkspaceAccessMixin, View):
         except ResendLimited as limited:
             messages.error(request, limit_message(limited))
         else:
-            messages.success(request, _("A new activation link was sent to %(principal)s. Older links no longer work.") % {"principal": method.principal.label})
+            messages.success(
+                request,
+                _("A new activation link was sent to %(principal)s. Older links no longer work.")
+                % {"principal": method.principal.label},
+            )
         return redirect(tab_url_name(method.principal.kind), workspace_id=self.workspace.pk)
 
 
@@ -246,7 +279,9 @@ class ActivateView(View):
         context = {"state": state.value, "hours": settings.ACTIVATION_LINK_TTL_SECONDS // 3600, "reopen": reopen}
         status = 200
         if state is LinkState.VALID:
-            masked = phone_mask(method.value) if method.channel == ContactMethod.Channel.PHONE else email_mask(method.value)
+            masked = (
+                phone_mask(method.value) if method.channel == ContactMethod.Channel.PHONE else email_mask(method.value)
+            )
             context.update(method=method, masked=masked)
         else:
             # Never who it was for: the page is the same for every link in this state.
@@ -278,9 +313,13 @@ def outbox_visible(records, user):
     if identity.principal is not None:
         own = {str(identity.principal.phone or ""), (identity.principal.email or "").lower()} - {""}
     ids = {w.pk for w in workspaces}
-    return [r for r in records if r.get("workspace") in ids
-            or (r.get("kind") == "activation" and r.get("principal") in principals)
-            or str(r.get("to", "")).lower() in own]
+    return [
+        r
+        for r in records
+        if r.get("workspace") in ids
+        or (r.get("kind") == "activation" and r.get("principal") in principals)
+        or str(r.get("to", "")).lower() in own
+    ]
 
 
 class OutboxView(LoginRequiredMixin, TemplateView):

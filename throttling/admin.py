@@ -42,9 +42,15 @@ class SignInFailureAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         threshold = timezone.now() - cool_off()
-        return super().get_queryset(request).annotate(
-            pair_failures=_failures_since(threshold, ip_address=OuterRef("ip_address"), username=OuterRef("username")),
-            address_failures=_failures_since(threshold, ip_address=OuterRef("ip_address")),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                pair_failures=_failures_since(
+                    threshold, ip_address=OuterRef("ip_address"), username=OuterRef("username")
+                ),
+                address_failures=_failures_since(threshold, ip_address=OuterRef("ip_address")),
+            )
         )
 
     @admin.display(description=_("status"))
@@ -61,15 +67,29 @@ class SignInFailureAdmin(admin.ModelAdmin):
     @admin.action(description=_("Unlock the selected usernames at their addresses"), permissions=["delete"])
     def unlock_usernames(self, request, queryset):
         count, _deleted = AccessAttempt.objects.filter(pk__in=list(queryset.values_list("pk", flat=True))).delete()
-        self.message_user(request, ngettext("%(count)d failed sign-in record deleted: unlocked.",
-                                            "%(count)d failed sign-in records deleted: unlocked.", count) % {"count": count})
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed sign-in record deleted: unlocked.",
+                "%(count)d failed sign-in records deleted: unlocked.",
+                count,
+            )
+            % {"count": count},
+        )
 
     @admin.action(description=_("Unlock the selected addresses for every username"), permissions=["delete"])
     def unlock_addresses(self, request, queryset):
         addresses = set(queryset.values_list("ip_address", flat=True))
         count, _deleted = AccessAttempt.objects.filter(ip_address__in=addresses).delete()
-        self.message_user(request, ngettext("%(count)d failed sign-in record deleted: unlocked.",
-                                            "%(count)d failed sign-in records deleted: unlocked.", count) % {"count": count})
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed sign-in record deleted: unlocked.",
+                "%(count)d failed sign-in records deleted: unlocked.",
+                count,
+            )
+            % {"count": count},
+        )
 
 
 @admin.register(ApiAuthFailure)

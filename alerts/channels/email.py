@@ -14,9 +14,16 @@ class EmailChannel(ChannelBackend):
 
     def send(self, message):
         email = EmailMessage(
-            message.subject, message.body, to=[message.to],
-            headers={LANGUAGE_HEADER: message.language, KIND_HEADER: "alert", ACCOUNT_HEADER: message.account_uid,
-                     WORKSPACE_HEADER: str(message.workspace_id or ""), PRINCIPAL_HEADER: str(message.principal_id or "")},
+            message.subject,
+            message.body,
+            to=[message.to],
+            headers={
+                LANGUAGE_HEADER: message.language,
+                KIND_HEADER: "alert",
+                ACCOUNT_HEADER: message.account_uid,
+                WORKSPACE_HEADER: str(message.workspace_id or ""),
+                PRINCIPAL_HEADER: str(message.principal_id or ""),
+            },
         )
         try:
             email.send()
@@ -31,5 +38,11 @@ class EmailChannel(ChannelBackend):
             if 400 <= error.smtp_code < 500:
                 raise TransientFailure(detail, code=f"SMTP_{error.smtp_code}") from None
             raise PermanentFailure(detail, code=f"SMTP_{error.smtp_code}") from None
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError, OSError) as error:
+        except (
+            smtplib.SMTPServerDisconnected,
+            smtplib.SMTPConnectError,
+            ConnectionError,
+            TimeoutError,
+            OSError,
+        ) as error:
             raise TransientFailure(f"SMTP connection failed: {error}", code="SMTP_CONNECTION") from None

@@ -9,11 +9,22 @@ class SmsChannel(ChannelBackend):
     channel = "sms"
 
     def send(self, message):
-        sms_backend(self.channel).send_messages([
-            TextMessage(to=message.to, body=message.body, language=message.language, kind="alert",
-                        channel=self.channel, extra={"account": message.account_uid, "workspace": message.workspace_id,
-                               "principal": message.principal_id})
-        ])
+        sms_backend(self.channel).send_messages(
+            [
+                TextMessage(
+                    to=message.to,
+                    body=message.body,
+                    language=message.language,
+                    kind="alert",
+                    channel=self.channel,
+                    extra={
+                        "account": message.account_uid,
+                        "workspace": message.workspace_id,
+                        "principal": message.principal_id,
+                    },
+                )
+            ]
+        )
 
 
 class VoiceChannel(SmsChannel):

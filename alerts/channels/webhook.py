@@ -25,7 +25,13 @@ class WebhookChannel(ChannelBackend):
         if not message.webhook_url:
             raise PermanentFailure("The workspace has no custom webhook", code="NO_WEBHOOK")
         body = json.dumps(message.payload, ensure_ascii=False, sort_keys=True).encode()
-        post_json(message.webhook_url, None, body=body, timeout=settings.HTTP_TIMEOUT_SECONDS, headers={
-            SIGNATURE_HEADER: webhook_signature(body, message.webhook_secret),
-            "X-Delivery-Id": str(message.delivery_id),
-        })
+        post_json(
+            message.webhook_url,
+            None,
+            body=body,
+            timeout=settings.HTTP_TIMEOUT_SECONDS,
+            headers={
+                SIGNATURE_HEADER: webhook_signature(body, message.webhook_secret),
+                "X-Delivery-Id": str(message.delivery_id),
+            },
+        )

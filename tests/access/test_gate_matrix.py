@@ -3,8 +3,18 @@
 import pytest
 from django.urls import reverse
 
-SIGN_INS = ["owner", "dw-admin", "tenant-admin", "security-admin", "alert-admin", "contacts-viewer",
-            "developer", "outsider", "cn-owner", None]
+SIGN_INS = [
+    "owner",
+    "dw-admin",
+    "tenant-admin",
+    "security-admin",
+    "alert-admin",
+    "contacts-viewer",
+    "developer",
+    "outsider",
+    "cn-owner",
+    None,
+]
 
 # Who may open the Alert Contacts pages of each workspace. Everyone else signed in gets 403,
 # anonymous visitors are redirected to sign in.

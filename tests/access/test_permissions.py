@@ -42,15 +42,22 @@ def test_A1_tenant_and_security_administrators(member, demo, role):
 
 
 def test_A1_custom_role_with_all_three_permissions_is_full(member, demo):
-    role = CustomRole.objects.create(account=member.account, name="all", can_view_alert_resources=True,
-                                     can_set_alert_limits=True, can_view_contacts=True)
+    role = CustomRole.objects.create(
+        account=member.account,
+        name="all",
+        can_view_alert_resources=True,
+        can_set_alert_limits=True,
+        can_view_contacts=True,
+    )
     role.principals.add(member.principal)
     assert Perm.MANAGE_CONTACTS in perms(member, demo)
 
 
 def test_A1_three_permissions_spread_over_two_roles_add_up(member, demo):
     first = CustomRole.objects.create(account=member.account, name="a", can_view_alert_resources=True)
-    second = CustomRole.objects.create(account=member.account, name="b", can_set_alert_limits=True, can_view_contacts=True)
+    second = CustomRole.objects.create(
+        account=member.account, name="b", can_set_alert_limits=True, can_view_contacts=True
+    )
     first.principals.add(member.principal)
     second.principals.add(member.principal)
     assert perms(member, demo) == FULL

@@ -8,8 +8,12 @@ from tests.peers import HttpPeer, SmtpPeer
 def smtp(settings):
     """Mail goes to a real SMTP server on loopback."""
     with SmtpPeer() as peer:
-        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                        "OPTIONS": {"host": "127.0.0.1", "port": peer.port, "timeout": 5}}}
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": peer.port, "timeout": 5},
+            }
+        }
         yield peer.handler
 
 

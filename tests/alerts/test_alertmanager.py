@@ -10,49 +10,89 @@ from alerts.dispatch import deliveries_process
 from alerts.models import Alert, ApiToken
 
 GROUP = {
-    "version": "4", "groupKey": "{}:{alertname=\"HighLatency\"}", "truncatedAlerts": 0, "status": "firing",
-    "receiver": "dataworks", "groupLabels": {"alertname": "HighLatency"},
-    "commonLabels": {"alertname": "HighLatency", "severity": "critical"}, "commonAnnotations": {},
+    "version": "4",
+    "groupKey": '{}:{alertname="HighLatency"}',
+    "truncatedAlerts": 0,
+    "status": "firing",
+    "receiver": "dataworks",
+    "groupLabels": {"alertname": "HighLatency"},
+    "commonLabels": {"alertname": "HighLatency", "severity": "critical"},
+    "commonAnnotations": {},
     "externalURL": "http://alertmanager:9093",
     "alerts": [
-        {"status": "firing", "labels": {"alertname": "HighLatency", "severity": "critical", "instance": "api-1"},
-         "annotations": {"summary": "p99 above 2 s", "description": "api-1 p99 latency is 2.4 s"},
-         "startsAt": "2026-11-26T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
-         "generatorURL": "http://prometheus:9090/graph?g0.expr=latency", "fingerprint": "a1"},
-        {"status": "resolved", "labels": {"alertname": "HighLatency", "severity": "critical", "instance": "api-2"},
-         "annotations": {"summary": "p99 above 2 s"}, "startsAt": "2026-11-26T09:00:00Z",
-         "endsAt": "2026-11-26T09:30:00Z", "generatorURL": "", "fingerprint": "a2"},
+        {
+            "status": "firing",
+            "labels": {"alertname": "HighLatency", "severity": "critical", "instance": "api-1"},
+            "annotations": {"summary": "p99 above 2 s", "description": "api-1 p99 latency is 2.4 s"},
+            "startsAt": "2026-11-26T10:00:00Z",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus:9090/graph?g0.expr=latency",
+            "fingerprint": "a1",
+        },
+        {
+            "status": "resolved",
+            "labels": {"alertname": "HighLatency", "severity": "critical", "instance": "api-2"},
+            "annotations": {"summary": "p99 above 2 s"},
+            "startsAt": "2026-11-26T09:00:00Z",
+            "endsAt": "2026-11-26T09:30:00Z",
+            "generatorURL": "",
+            "fingerprint": "a2",
+        },
     ],
 }
 
 
 @pytest.fixture
 def receiver(ws):
-    return api_token_create(workspace=ws, name="prometheus", kind=ApiToken.Kind.ALERTMANAGER,
-                            recipients=["alice", "role:OnCallBackup"], channels=["email", "sms"])
+    return api_token_create(
+        workspace=ws,
+        name="prometheus",
+        kind=ApiToken.Kind.ALERTMANAGER,
+        recipients=["alice", "role:OnCallBackup"],
+        channels=["email", "sms"],
+    )
 
 
 def post(client, raw, body):
-    return client.post("/api/v1/alertmanager", data=json.dumps(body), content_type="application/json",
-                       headers={"Authorization": f"Bearer {raw}"})
+    return client.post(
+        "/api/v1/alertmanager",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {raw}"},
+    )
 
 
 def test_I2_each_firing_alert_becomes_an_alert_to_the_receiver_recipients(client, receiver):
     response = post(client, receiver[1], GROUP)
     assert response.status_code == 202 and response.json()["skipped"] == 1
     (alert,) = Alert.objects.all()
-    assert alert.title == "HighLatency: p99 above 2 s" and alert.severity == "critical" and alert.source == "alertmanager"
+    assert (
+        alert.title == "HighLatency: p99 above 2 s" and alert.severity == "critical" and alert.source == "alertmanager"
+    )
     assert "instance=api-1" in alert.content and "2.4 s" in alert.content
     deliveries_process()
     assert {(d.recipient_name, d.channel) for d in alert.deliveries.all()} == {
-        ("Alice Wang", "email"), ("Alice Wang", "sms"), ("OnCallBackup", "email"), ("OnCallBackup", "sms")}
+        ("Alice Wang", "email"),
+        ("Alice Wang", "sms"),
+        ("OnCallBackup", "email"),
+        ("OnCallBackup", "sms"),
+    }
 
 
 def test_I2_resolved_notifications_when_configured(client, ws):
-    _, raw = api_token_create(workspace=ws, name="p2", kind=ApiToken.Kind.ALERTMANAGER, recipients=["alice"],
-                              channels=["email"], send_resolved=True)
+    _, raw = api_token_create(
+        workspace=ws,
+        name="p2",
+        kind=ApiToken.Kind.ALERTMANAGER,
+        recipients=["alice"],
+        channels=["email"],
+        send_resolved=True,
+    )
     assert post(client, raw, GROUP).json()["skipped"] == 0
-    assert sorted(Alert.objects.values_list("title", "resolved")) == [("HighLatency: p99 above 2 s", False), ("HighLatency: p99 above 2 s", True)]
+    assert sorted(Alert.objects.values_list("title", "resolved")) == [
+        ("HighLatency: p99 above 2 s", False),
+        ("HighLatency: p99 above 2 s", True),
+    ]
 
 
 def test_I2_an_api_token_is_not_a_receiver_token(client, ws):

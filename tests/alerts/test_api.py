@@ -19,15 +19,29 @@ def token(ws):
 
 
 def post(client, raw, body, **headers):
-    return client.post("/api/v1/alerts", data=json.dumps(body) if not isinstance(body, (bytes, str)) else body,
-                       content_type="application/json", headers={"Authorization": f"Bearer {raw}", **headers})
+    return client.post(
+        "/api/v1/alerts",
+        data=json.dumps(body) if not isinstance(body, (bytes, str)) else body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {raw}", **headers},
+    )
 
 
 def test_I1_post_answers_202_with_id_and_get_shows_each_delivery(client, token, settings):
     settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
     _, raw = token
-    response = post(client, raw, {"rule": "etl", "title": "Disk full", "content": "95%", "severity": "critical",
-                                  "recipients": ["alice", "dave"], "channels": ["email"]})
+    response = post(
+        client,
+        raw,
+        {
+            "rule": "etl",
+            "title": "Disk full",
+            "content": "95%",
+            "severity": "critical",
+            "recipients": ["alice", "dave"],
+            "channels": ["email"],
+        },
+    )
     assert response.status_code == 202
     body = response.json()
     alert = Alert.objects.get(pk=body["id"])
@@ -68,12 +82,16 @@ def test_I1_revoked_token_is_401(client, token):
 
 @pytest.mark.parametrize(
     "body, fields",
-    [(b"not json", {"body"}), ("[1, 2]", {"body"}), ({"title": "", "recipients": ["alice"], "channels": ["email"]}, {"title"}),
-     ({"title": "t", "recipients": "alice", "channels": ["email"]}, {"recipients"}),
-     ({"title": "t", "recipients": ["ghost"], "channels": ["fax"]}, {"recipients", "channels"}),
-     ({"title": 5, "recipients": [1], "channels": ["email"]}, {"title", "recipients"}),
-     ({"title": "t", "recipients": ["alice"], "channels": ["email"], "extra": 1}, {"body"}),
-     ({"title": "x" * 201, "recipients": ["alice"], "channels": ["email"]}, {"title"})],
+    [
+        (b"not json", {"body"}),
+        ("[1, 2]", {"body"}),
+        ({"title": "", "recipients": ["alice"], "channels": ["email"]}, {"title"}),
+        ({"title": "t", "recipients": "alice", "channels": ["email"]}, {"recipients"}),
+        ({"title": "t", "recipients": ["ghost"], "channels": ["fax"]}, {"recipients", "channels"}),
+        ({"title": 5, "recipients": [1], "channels": ["email"]}, {"title", "recipients"}),
+        ({"title": "t", "recipients": ["alice"], "channels": ["email"], "extra": 1}, {"body"}),
+        ({"title": "x" * 201, "recipients": ["alice"], "channels": ["email"]}, {"title"}),
+    ],
 )
 def test_I1_E1_bad_input_is_400_naming_each_field_and_stores_nothing(client, token, body, fields):
     response = post(client, token[1], body)
@@ -132,8 +150,9 @@ def test_I1_I2_E1_schemathesis_with_every_check_finds_nothing(live_server, setti
     demo = demo_load(password="demo")
     ws = demo["workspaces"]["demo_workspace"]
     _, raw = api_token_create(workspace=ws, name="fuzz")
-    _, am_raw = api_token_create(workspace=ws, name="am", kind=ApiToken.Kind.ALERTMANAGER, recipients=["alice"],
-                                 channels=["email"])
+    _, am_raw = api_token_create(
+        workspace=ws, name="am", kind=ApiToken.Kind.ALERTMANAGER, recipients=["alice"], channels=["email"]
+    )
     from schemathesis.checks import CHECKS, load_all_checks
 
     load_all_checks()
@@ -154,6 +173,7 @@ def test_I1_I2_E1_schemathesis_with_every_check_finds_nothing(live_server, setti
 
     for operation, mode in itertools.product(list(schema.get_all_operations()), GenerationMode):
         op = operation.ok()
+
         @hsettings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
         @given(case=op.as_strategy(generation_mode=mode))
         def run(case):
@@ -163,7 +183,9 @@ def test_I1_I2_E1_schemathesis_with_every_check_finds_nothing(live_server, setti
             # A key names one request (a reused key with another body is rightly a 422): one key per body.
             key = case.headers.get("Idempotency-Key")
             if isinstance(key, str) and key.strip() and len(key) <= 200:
-                digest = hashlib.sha256(json.dumps(case.body, sort_keys=True, default=str).encode("utf-8", "surrogatepass"))
+                digest = hashlib.sha256(
+                    json.dumps(case.body, sort_keys=True, default=str).encode("utf-8", "surrogatepass")
+                )
                 case.headers["Idempotency-Key"] = f"{key.strip()[:100]}-{digest.hexdigest()[:16]}"
             try:
                 case.call_and_validate(base_url=live_server.url, checks=every_check)

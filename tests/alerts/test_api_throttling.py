@@ -30,8 +30,13 @@ def _small_limit(settings):
 
 
 def post(client, token, **extra):
-    return client.post("/api/v1/alerts", data=json.dumps(BODY), content_type="application/json",
-                       headers={"Authorization": f"Bearer {token}"}, **extra)
+    return client.post(
+        "/api/v1/alerts",
+        data=json.dumps(BODY),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+        **extra,
+    )
 
 
 def fail(client, times, **extra):
@@ -44,7 +49,9 @@ def test_I1_after_the_limit_even_a_valid_token_gets_a_json_429_with_retry_after(
     assert response.status_code == 429 and response["Content-Type"] == "application/json"
     assert 295 <= int(response["Retry-After"]) <= 300
     body = response.json()
-    assert "too many failed token checks" in body["error"] and body["retry_after_seconds"] == int(response["Retry-After"])
+    assert "too many failed token checks" in body["error"] and body["retry_after_seconds"] == int(
+        response["Retry-After"]
+    )
     assert client.get("/api/v1/alerts/1", headers={"Authorization": f"Bearer {raw}"}).status_code == 429
     assert client.post("/api/v1/alertmanager", data="{}", content_type="application/json").status_code == 429
 
@@ -71,8 +78,9 @@ def test_I1_missing_tokens_count_as_failures_and_valid_ones_do_not(client, raw):
     for _ in range(5):
         assert post(client, raw).status_code == 202
     assert not ApiAuthFailure.objects.exists()
-    assert [client.post("/api/v1/alerts", data="{}", content_type="application/json").status_code
-            for _ in range(4)] == [401, 401, 401, 429]
+    assert [
+        client.post("/api/v1/alerts", data="{}", content_type="application/json").status_code for _ in range(4)
+    ] == [401, 401, 401, 429]
 
 
 def test_I1_a_valid_token_costs_one_extra_cheap_query(client, raw):

@@ -17,8 +17,16 @@ S = Delivery.Status
 
 
 def send(ws, to, channels, **kwargs):
-    alert = alert_accept(workspace=ws, title="Task failed", content="Node etl_daily failed", rule="etl rule",
-                         severity="critical", recipients=to, channels=channels, **kwargs)
+    alert = alert_accept(
+        workspace=ws,
+        title="Task failed",
+        content="Node etl_daily failed",
+        rule="etl rule",
+        severity="critical",
+        recipients=to,
+        channels=channels,
+        **kwargs,
+    )
     deliveries_process()
     return {(d.recipient_name, d.channel, d.role): d for d in alert.deliveries.all()}
 
@@ -121,12 +129,14 @@ def test_C10_only_activated_methods_receive_alerts(ws, smtp):
 
 @pytest.mark.parametrize(
     "kwargs, field",
-    [({"recipients": ["nobody"], "channels": ["email"]}, "recipients"),
-     ({"recipients": ["outsider"], "channels": ["email"]}, "recipients"),  # not a member of this workspace
-     ({"recipients": ["cn-dev"], "channels": ["email"]}, "recipients"),  # another account
-     ({"recipients": ["alice"], "channels": ["pigeon"]}, "channels"),
-     ({"recipients": ["alice"], "channels": []}, "channels"),
-     ({"recipients": [], "channels": ["email"]}, "recipients")],
+    [
+        ({"recipients": ["nobody"], "channels": ["email"]}, "recipients"),
+        ({"recipients": ["outsider"], "channels": ["email"]}, "recipients"),  # not a member of this workspace
+        ({"recipients": ["cn-dev"], "channels": ["email"]}, "recipients"),  # another account
+        ({"recipients": ["alice"], "channels": ["pigeon"]}, "channels"),
+        ({"recipients": ["alice"], "channels": []}, "channels"),
+        ({"recipients": [], "channels": ["email"]}, "recipients"),
+    ],
 )
 def test_E1_bad_alert_is_refused_and_nothing_is_stored(ws, kwargs, field):
     with pytest.raises(ValidationError) as caught:

@@ -125,8 +125,10 @@ def test_D8_worker_whose_lease_was_taken_over_records_nothing(ws, settings, outc
     `first` finally finishes (sent, transient failure or incorrect contact) nothing changes: no
     status, no retry time, no reason, no fallback. Then `second` records its own outcome."""
     SENT.clear()
-    settings.ALERT_CHANNEL_BACKENDS = {**settings.ALERT_CHANNEL_BACKENDS,
-                                       "email": f"tests.alerts.test_dispatch_guards.{OUTCOMES[outcome].__name__}"}
+    settings.ALERT_CHANNEL_BACKENDS = {
+        **settings.ALERT_CHANNEL_BACKENDS,
+        "email": f"tests.alerts.test_dispatch_guards.{OUTCOMES[outcome].__name__}",
+    }
     alert = alert_accept(workspace=ws, title="t", recipients=["alice"], channels=["email"])
     (claimed,) = deliveries_claim(worker="first", limit=10)
     expire_lease(claimed)
@@ -148,15 +150,19 @@ def test_D8_late_worker_cannot_overwrite_an_outcome_already_recorded(ws, setting
     """D8: the other order: `second` has already recorded a failure; `first` answering "sent" later
     leaves the failure and its reason as they are."""
     SENT.clear()
-    settings.ALERT_CHANNEL_BACKENDS = {**settings.ALERT_CHANNEL_BACKENDS,
-                                       "email": "tests.alerts.test_dispatch_guards.IncorrectChannel"}
+    settings.ALERT_CHANNEL_BACKENDS = {
+        **settings.ALERT_CHANNEL_BACKENDS,
+        "email": "tests.alerts.test_dispatch_guards.IncorrectChannel",
+    }
     alert = alert_accept(workspace=ws, title="t", recipients=["alice"], channels=["email"])
     (claimed,) = deliveries_claim(worker="first", limit=10)
     expire_lease(claimed)
     deliveries_claim(worker="second", limit=10)
     delivery_send(delivery_id=claimed, worker="second")
-    settings.ALERT_CHANNEL_BACKENDS = {**settings.ALERT_CHANNEL_BACKENDS,
-                                       "email": "tests.alerts.test_dispatch_guards.SentChannel"}
+    settings.ALERT_CHANNEL_BACKENDS = {
+        **settings.ALERT_CHANNEL_BACKENDS,
+        "email": "tests.alerts.test_dispatch_guards.SentChannel",
+    }
     before = snapshot(claimed)
     deliveries = alert.deliveries.count()
     assert delivery_send(delivery_id=claimed, worker="first") == 0

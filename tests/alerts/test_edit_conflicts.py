@@ -84,9 +84,13 @@ def test_D9_the_service_refuses_a_stale_version(ws):
     limit = alert_limit_set(account=ws.account, region=ws.region, max_sms_per_day=5, max_voice_per_day=None, version=0)
     with pytest.raises(StaleEdit):
         alert_limit_set(account=ws.account, region=ws.region, max_sms_per_day=9, max_voice_per_day=None, version=0)
-    alert_limit_set(account=ws.account, region=ws.region, max_sms_per_day=6, max_voice_per_day=None, version=limit.version)
+    alert_limit_set(
+        account=ws.account, region=ws.region, max_sms_per_day=6, max_voice_per_day=None, version=limit.version
+    )
     with pytest.raises(StaleEdit):
-        alert_limit_set(account=ws.account, region=ws.region, max_sms_per_day=9, max_voice_per_day=None, version=limit.version)
+        alert_limit_set(
+            account=ws.account, region=ws.region, max_sms_per_day=9, max_voice_per_day=None, version=limit.version
+        )
     assert AlertLimit.objects.get().max_sms_per_day == 6
 
 
@@ -104,8 +108,14 @@ def test_D9_two_first_saves_at_once_apply_once():
     from alerts.demo import demo_load
 
     ws = demo_load(password="demo")["workspaces"]["demo_workspace"]
-    results = race(*[lambda n=n: alert_limit_set(account=ws.account, region=ws.region, max_sms_per_day=n,
-                                                  max_voice_per_day=None, version=0) for n in (1, 2)])
+    results = race(
+        *[
+            lambda n=n: alert_limit_set(
+                account=ws.account, region=ws.region, max_sms_per_day=n, max_voice_per_day=None, version=0
+            )
+            for n in (1, 2)
+        ]
+    )
     assert sorted(type(r).__name__ for r in results) == ["AlertLimit", "StaleEdit"]
     assert AlertLimit.objects.get().version == 1
 
@@ -193,8 +203,10 @@ def test_D4_C13_an_admin_change_bumps_the_version_and_is_named(ws, dw_admins, dj
     version = form_version(mine.get(webhook_page(ws)).content.decode())
     support = Client()
     support.force_login(django_user_model.objects.get(username="support"))
-    response = support.post(reverse("admin:alerts_workspacewebhook_change", args=[webhook.pk]),
-                            {"workspace": ws.pk, "url": "https://admin.example.com/hook", "secret": webhook.secret})
+    response = support.post(
+        reverse("admin:alerts_workspacewebhook_change", args=[webhook.pk]),
+        {"workspace": ws.pk, "url": "https://admin.example.com/hook", "secret": webhook.secret},
+    )
     assert response.status_code == 302
     html = save_url(mine, ws, version, "https://mine.example.com/hook").content.decode()
     assert "Not saved: support changed this at" in html

@@ -24,7 +24,8 @@ def no_phone(principal):
 
 def phone_not_activated(principal):
     ContactMethod.objects.filter(principal=principal, channel=ContactMethod.Channel.PHONE).update(
-        status=ContactMethod.Status.WAITING_FOR_ACTIVATION, activated_at=None)
+        status=ContactMethod.Status.WAITING_FOR_ACTIVATION, activated_at=None
+    )
 
 
 def mainland_landline(principal):

@@ -23,8 +23,18 @@ def url(ws, **params):
     return reverse("alerts:alert_history", args=[ws.pk])
 
 
-@pytest.mark.parametrize("username, status", [(None, 302), ("developer", 403), ("outsider", 403), ("cn-owner", 403),
-                                              ("contacts-viewer", 200), ("dw-admin", 200), ("owner", 200)])
+@pytest.mark.parametrize(
+    "username, status",
+    [
+        (None, 302),
+        ("developer", 403),
+        ("outsider", 403),
+        ("cn-owner", 403),
+        ("contacts-viewer", 200),
+        ("dw-admin", 200),
+        ("owner", 200),
+    ],
+)
 def test_D10_gated_like_alert_contacts(history, ws, sign_in, username, status):
     assert sign_in(username).get(url(ws)).status_code == status
 
@@ -78,8 +88,22 @@ def test_D8_send_alert_command_prints_id_and_final_statuses(settings, capsys):
     demo_load(password="demo")
     settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
     settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
-    call_command("send_alert", "--workspace", "demo_workspace", "--to", "alice,dave", "--channels", "email,sms",
-                 "--title", "T", "--content", "C", "--wait", "--timeout", "5")
+    call_command(
+        "send_alert",
+        "--workspace",
+        "demo_workspace",
+        "--to",
+        "alice,dave",
+        "--channels",
+        "email,sms",
+        "--title",
+        "T",
+        "--content",
+        "C",
+        "--wait",
+        "--timeout",
+        "5",
+    )
     out = capsys.readouterr().out
     alert = Alert.objects.get()
     assert f"Alert {alert.pk} accepted." in out
@@ -88,9 +112,11 @@ def test_D8_send_alert_command_prints_id_and_final_statuses(settings, capsys):
 
 @pytest.mark.parametrize(
     "args, message",
-    [(["--workspace", "nope", "--to", "alice", "--title", "T"], "No workspace"),
-     (["--workspace", "demo_workspace", "--to", "ghost", "--title", "T"], "ghost"),
-     (["--workspace", "demo_workspace", "--to", "alice", "--channels", "fax", "--title", "T"], "channels")],
+    [
+        (["--workspace", "nope", "--to", "alice", "--title", "T"], "No workspace"),
+        (["--workspace", "demo_workspace", "--to", "ghost", "--title", "T"], "ghost"),
+        (["--workspace", "demo_workspace", "--to", "alice", "--channels", "fax", "--title", "T"], "channels"),
+    ],
 )
 def test_E1_send_alert_refuses_bad_input(ws, args, message):
     with pytest.raises(CommandError, match=message):

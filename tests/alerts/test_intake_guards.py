@@ -9,8 +9,12 @@ BODY = {"title": "Disk full", "recipients": ["carol"], "channels": ["email"]}  #
 
 
 def post(client, raw, key):
-    return client.post("/api/v1/alerts", data=json.dumps(BODY), content_type="application/json",
-                       headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": key})
+    return client.post(
+        "/api/v1/alerts",
+        data=json.dumps(BODY),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": key},
+    )
 
 
 def test_I1_same_idempotency_key_in_two_workspaces_makes_two_alerts(client, demo):

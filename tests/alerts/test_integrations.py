@@ -14,7 +14,9 @@ def method(name, channel):
     return ContactMethod.objects.get(principal__name=name, channel=channel)
 
 
-def test_I3_test_message_to_an_activated_method_is_recorded_like_any_delivery(ws, sign_in, mailoutbox, django_capture_on_commit_callbacks):
+def test_I3_test_message_to_an_activated_method_is_recorded_like_any_delivery(
+    ws, sign_in, mailoutbox, django_capture_on_commit_callbacks
+):
     from alerts.dispatch import deliveries_process
 
     client = sign_in("dw-admin")
@@ -65,7 +67,10 @@ def test_I3_webhook_settings_secret_once_rotate_and_test_connectivity(ws, sign_i
     result = client.post(page, {"action": "test"}, follow=True).content.decode()
     assert "Test push delivered" in result
     request = http_peer.requests[-1]
-    assert request["headers"]["X-Signature"] == "sha256=" + hmac.new(webhook.secret.encode(), request["body"], hashlib.sha256).hexdigest()
+    assert (
+        request["headers"]["X-Signature"]
+        == "sha256=" + hmac.new(webhook.secret.encode(), request["body"], hashlib.sha256).hexdigest()
+    )
     old = webhook.secret
     client.post(page, {"action": "rotate", "confirmed": "1"})
     webhook.refresh_from_db()
@@ -76,7 +81,9 @@ def test_I3_webhook_settings_secret_once_rotate_and_test_connectivity(ws, sign_i
 
 @pytest.mark.parametrize("value", ["", "not a url", "ftp://x.example/", "javascript:alert(1)"])
 def test_I3_E1_webhook_url_must_be_http(ws, sign_in, value):
-    response = sign_in("dw-admin").post(reverse("alerts:webhook", args=[ws.pk]), {"action": "save", "url": value}, follow=True)
+    response = sign_in("dw-admin").post(
+        reverse("alerts:webhook", args=[ws.pk]), {"action": "save", "url": value}, follow=True
+    )
     assert "http:// or https://" in response.content.decode()
     assert not WorkspaceWebhook.objects.exists()
 
@@ -96,7 +103,9 @@ def test_I1_tokens_page_creates_shows_once_and_revokes(ws, sign_in, client):
 def test_I2_E1_receiver_needs_valid_recipients_and_channels(ws, sign_in):
     console = sign_in("dw-admin")
     page = reverse("alerts:api_tokens", args=[ws.pk])
-    html = console.post(page, {"name": "p", "kind": "alertmanager", "recipients": "ghost", "channels": ["email"]}, follow=True).content.decode()
+    html = console.post(
+        page, {"name": "p", "kind": "alertmanager", "recipients": "ghost", "channels": ["email"]}, follow=True
+    ).content.decode()
     assert "ghost" in html and not ApiToken.objects.exists()
     console.post(page, {"name": "p", "kind": "alertmanager", "recipients": "alice", "channels": ["email"]})
     assert ApiToken.objects.get().recipients == ["alice"]

@@ -27,8 +27,11 @@ def send(ws, to, channels, **kwargs):
 
 
 def texts_of(mailoutbox, sms_outbox):
-    return {"subject": mailoutbox[-1].subject, "email": mailoutbox[-1].body,
-            **{message.channel: message.body for message in sms_outbox}}
+    return {
+        "subject": mailoutbox[-1].subject,
+        "email": mailoutbox[-1].body,
+        **{message.channel: message.body for message in sms_outbox},
+    }
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
@@ -43,12 +46,19 @@ def test_D3_plain_text_messages_have_no_html_entities(ws, language, mailoutbox, 
         assert not any(entity in text for entity in ENTITIES), (channel, text)
 
 
-@pytest.mark.parametrize("language, severity, expected", [
-    ("en", "critical", "Severity: Critical"), ("zh-hans", "critical", "级别：严重"),
-    ("en", "WARNING", "Severity: Warning"), ("zh-hans", "warning", "级别：警告"),
-    ("zh-hans", "error", "级别：错误"), ("zh-hans", "info", "级别：提示"),
-    ("en", "p1-urgent", "Severity: p1-urgent"), ("zh-hans", "p1-urgent", "级别：p1-urgent"),
-])
+@pytest.mark.parametrize(
+    "language, severity, expected",
+    [
+        ("en", "critical", "Severity: Critical"),
+        ("zh-hans", "critical", "级别：严重"),
+        ("en", "WARNING", "Severity: Warning"),
+        ("zh-hans", "warning", "级别：警告"),
+        ("zh-hans", "error", "级别：错误"),
+        ("zh-hans", "info", "级别：提示"),
+        ("en", "p1-urgent", "Severity: p1-urgent"),
+        ("zh-hans", "p1-urgent", "级别：p1-urgent"),
+    ],
+)
 def test_D3_severity_in_the_contact_language(ws, mailoutbox, language, severity, expected):
     """D3: known severities are translated when the message is written; unknown ones stay as given."""
     Principal.objects.filter(name="carol").update(language=language)
@@ -63,7 +73,9 @@ def test_D3_resolved_alert_reads_naturally_in_english(ws, mailoutbox, voice_outb
     texts = texts_of(mailoutbox, voice_outbox)
     assert texts["subject"] == "[RESOLVED] [DataWorks alert] Task failed (demo_workspace)"
     assert texts["email"].startswith("[RESOLVED] Alert: Task failed")
-    assert texts["sms"].startswith("【DataWorks】【已恢复】Task failed（demo_workspace，")  # D3: mainland texts are Chinese
+    assert texts["sms"].startswith(
+        "【DataWorks】【已恢复】Task failed（demo_workspace，"
+    )  # D3: mainland texts are Chinese
     assert texts["voice"] == "The DataWorks alert for workspace demo_workspace is resolved: Task failed."
 
 
@@ -80,10 +92,13 @@ def test_D3_resolved_alert_reads_naturally_in_chinese(ws, mailoutbox, voice_outb
         assert "RESOLVED" not in text
 
 
-@pytest.mark.parametrize("language, full", [
-    ("en", "Time: {day} {time} (UTC+08:00)"),
-    ("zh-hans", "时间：{day} {time}（UTC+08:00）"),
-])
+@pytest.mark.parametrize(
+    "language, full",
+    [
+        ("en", "Time: {day} {time} (UTC+08:00)"),
+        ("zh-hans", "时间：{day} {time}（UTC+08:00）"),
+    ],
+)
 def test_D3_times_carry_their_zone(ws, mailoutbox, sms_outbox, settings, language, full):
     """D3: times in messages name their UTC offset (TIME_ZONE, Asia/Shanghai by default)."""
     from django.utils import timezone
@@ -130,7 +145,10 @@ def test_D6_account_recipient_email_names_the_contacts_and_why_in_english(ws, re
     body = account_mail(refusing)
     assert "did not receive it" in body
     assert f"- Primary contact {TRICKY} (dave@example.invalid): The mail server refused the address (SMTP 550)." in body
-    assert "- Alternate alert contact OnCallBackup (oncall@example.com): The mail server refused the address (SMTP 550)." in body
+    assert (
+        "- Alternate alert contact OnCallBackup (oncall@example.com): The mail server refused the address (SMTP 550)."
+        in body
+    )
     assert body.index("Primary contact") < body.index("Alternate alert contact")
     assert not any(entity in body for entity in ENTITIES)
 
@@ -167,10 +185,21 @@ def test_D6_alternate_without_address_is_named_with_its_reason(ws, refusing):
     assert "- Alternate alert contact OnCallBackup (—): The recipient has no address for this channel." in body
 
 
-@pytest.mark.parametrize("language, subject, text", [
-    ("zh-hans", "【DataWorks 告警】测试消息（demo_workspace）", "这是来自 DataWorks 告警联系人的测试消息，无需任何操作。"),
-    ("en", "[DataWorks alert] Test message (demo_workspace)", "A test message from DataWorks Alert Contacts. No action is needed."),
-])
+@pytest.mark.parametrize(
+    "language, subject, text",
+    [
+        (
+            "zh-hans",
+            "【DataWorks 告警】测试消息（demo_workspace）",
+            "这是来自 DataWorks 告警联系人的测试消息，无需任何操作。",
+        ),
+        (
+            "en",
+            "[DataWorks alert] Test message (demo_workspace)",
+            "A test message from DataWorks Alert Contacts. No action is needed.",
+        ),
+    ],
+)
 def test_I3_D3_test_message_is_written_in_the_contact_language(ws, sign_in, mailoutbox, language, subject, text):
     """I3, D3: a test message sent from a console in another language reads in the contact's language."""
     from django.urls import reverse

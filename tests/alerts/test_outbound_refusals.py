@@ -13,9 +13,24 @@ from alerts.models import Delivery, WorkspaceWebhook
 from alerts.webhooks import webhook_configure
 
 # Hosts that reach the loopback peer of these tests, or this machine's networks.
-REFUSED = ["127.0.0.1", "127.1", "localhost", "[::1]", "[::ffff:127.0.0.1]", "2130706433", "0x7f000001", "0177.0.0.1",
-           "0.0.0.0", "10.0.0.1", "172.16.0.1", "192.168.1.10", "169.254.169.254", "[fe80::1]", "224.0.0.1",
-           "100.64.0.1"]
+REFUSED = [
+    "127.0.0.1",
+    "127.1",
+    "localhost",
+    "[::1]",
+    "[::ffff:127.0.0.1]",
+    "2130706433",
+    "0x7f000001",
+    "0177.0.0.1",
+    "0.0.0.0",
+    "10.0.0.1",
+    "172.16.0.1",
+    "192.168.1.10",
+    "169.254.169.254",
+    "[fe80::1]",
+    "224.0.0.1",
+    "100.64.0.1",
+]
 EXPLAINED = {"en": "local, private or reserved address", "zh-hans": "本机、私有或保留地址"}
 
 
@@ -38,8 +53,9 @@ def test_D4_E1_refused_webhook_url_is_not_saved(ws, nothing_allowed, host):
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 @pytest.mark.parametrize("host", ["127.0.0.1", "169.254.169.254", "[::ffff:127.0.0.1]", "localhost"])
-def test_D4_E1_webhook_page_explains_the_refusal_and_changes_nothing(ws, nothing_allowed, sign_in, settings, host,
-                                                                     language):
+def test_D4_E1_webhook_page_explains_the_refusal_and_changes_nothing(
+    ws, nothing_allowed, sign_in, settings, host, language
+):
     settings.OUTBOUND_ALLOWED_NETWORKS = ["203.0.113.0/24"]
     WorkspaceWebhook.objects.create(workspace=ws, url="https://203.0.113.7/hook", secret="s3cret")
     client = sign_in("dw-admin")
@@ -54,8 +70,9 @@ def test_D4_E1_webhook_page_explains_the_refusal_and_changes_nothing(ws, nothing
 def test_D4_E1_numeric_host_forms_are_explained(ws, nothing_allowed, sign_in, language, expected):
     client = sign_in("dw-admin")
     client.cookies["django_language"] = language
-    html = client.post(reverse("alerts:webhook", args=[ws.pk]), {"action": "save", "url": "http://2130706433/x"},
-                       follow=True).content.decode()
+    html = client.post(
+        reverse("alerts:webhook", args=[ws.pk]), {"action": "save", "url": "http://2130706433/x"}, follow=True
+    ).content.decode()
     assert expected in html
     assert not WorkspaceWebhook.objects.filter(workspace=ws).exists()
 
@@ -74,8 +91,10 @@ def test_D4_plain_http_refused_in_production_unless_the_network_is_allowed(ws, s
 @pytest.mark.parametrize("host", ["127.0.0.1", "169.254.169.254", "[::1]", "10.0.0.1"])
 def test_D4_E1_admin_form_refuses_internal_webhook_urls(ws, nothing_allowed, client, django_user_model, host):
     client.force_login(django_user_model.objects.get(username="support"))
-    response = client.post(reverse("admin:alerts_workspacewebhook_add"),
-                           {"workspace": ws.pk, "url": f"http://{host}:8080/hook", "secret": "s3cret"})
+    response = client.post(
+        reverse("admin:alerts_workspacewebhook_add"),
+        {"workspace": ws.pk, "url": f"http://{host}:8080/hook", "secret": "s3cret"},
+    )
     assert response.status_code == 200
     assert "local, private or reserved address" in response.content.decode()
     assert not WorkspaceWebhook.objects.exists()
@@ -84,8 +103,10 @@ def test_D4_E1_admin_form_refuses_internal_webhook_urls(ws, nothing_allowed, cli
 def test_D4_admin_form_accepts_an_allowed_network(ws, settings, client, django_user_model):
     settings.OUTBOUND_ALLOWED_NETWORKS = ["10.0.0.0/8"]
     client.force_login(django_user_model.objects.get(username="support"))
-    response = client.post(reverse("admin:alerts_workspacewebhook_add"),
-                           {"workspace": ws.pk, "url": "http://10.0.0.1:8080/hook", "secret": "s3cret"})
+    response = client.post(
+        reverse("admin:alerts_workspacewebhook_add"),
+        {"workspace": ws.pk, "url": "http://10.0.0.1:8080/hook", "secret": "s3cret"},
+    )
     assert response.status_code == 302
     assert WorkspaceWebhook.objects.get(workspace=ws).url == "http://10.0.0.1:8080/hook"
 
@@ -98,8 +119,11 @@ def test_D4_D8_refused_webhook_in_the_database_ends_destination_refused(ws, noth
     alert = alert_accept(workspace=ws, title="Task failed", recipients=["bob"], channels=["sms"])
     deliveries_process()
     (delivery,) = alert.deliveries.all()
-    assert (delivery.status, delivery.reason_code, delivery.attempts) == (Delivery.Status.SEND_FAIL,
-                                                                          "DESTINATION_REFUSED", 1)
+    assert (delivery.status, delivery.reason_code, delivery.attempts) == (
+        Delivery.Status.SEND_FAIL,
+        "DESTINATION_REFUSED",
+        1,
+    )
     assert http_peer.requests == []
 
 
@@ -108,8 +132,11 @@ def test_D4_D7_refused_gateway_ends_destination_refused(ws, nothing_allowed, htt
     alert = alert_accept(workspace=ws, title="Task failed", recipients=["alice"], channels=[channel])
     deliveries_process()
     delivery = alert.deliveries.get()
-    assert (delivery.status, delivery.reason_code, delivery.attempts) == (Delivery.Status.SEND_FAIL,
-                                                                          "DESTINATION_REFUSED", 1)
+    assert (delivery.status, delivery.reason_code, delivery.attempts) == (
+        Delivery.Status.SEND_FAIL,
+        "DESTINATION_REFUSED",
+        1,
+    )
     assert http_peer.requests == []
 
 

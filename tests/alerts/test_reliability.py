@@ -33,7 +33,10 @@ class ExplodingChannel(ChannelBackend):
 @pytest.fixture
 def recording(settings):
     SENT.clear()
-    settings.ALERT_CHANNEL_BACKENDS = {**settings.ALERT_CHANNEL_BACKENDS, "email": "tests.alerts.test_reliability.RecordingChannel"}
+    settings.ALERT_CHANNEL_BACKENDS = {
+        **settings.ALERT_CHANNEL_BACKENDS,
+        "email": "tests.alerts.test_reliability.RecordingChannel",
+    }
     return SENT
 
 
@@ -45,7 +48,10 @@ def test_D8_alert_and_deliveries_are_stored_before_anything_is_sent(ws, recordin
 
 
 def test_D8_a_backend_that_raises_still_ends_every_delivery(ws, settings):
-    settings.ALERT_CHANNEL_BACKENDS = {**settings.ALERT_CHANNEL_BACKENDS, "email": "tests.alerts.test_reliability.ExplodingChannel"}
+    settings.ALERT_CHANNEL_BACKENDS = {
+        **settings.ALERT_CHANNEL_BACKENDS,
+        "email": "tests.alerts.test_reliability.ExplodingChannel",
+    }
     alert = alert_accept(workspace=ws, title="t", recipients=["alice", "carol"], channels=["email"])
     deliveries_process()
     deliveries = list(alert.deliveries.all())
@@ -70,7 +76,12 @@ def test_D8_worker_killed_mid_delivery_is_claimed_again_after_its_lease(ws, reco
 
 def test_D8_every_delivery_ends_in_exactly_one_final_status(ws, smtp, http_peer):
     smtp.refuse.add("dave@example.invalid")
-    alert = alert_accept(workspace=ws, title="t", recipients=["alice", "bob", "carol", "dave"], channels=["email", "sms", "voice", "webhook"])
+    alert = alert_accept(
+        workspace=ws,
+        title="t",
+        recipients=["alice", "bob", "carol", "dave"],
+        channels=["email", "sms", "voice", "webhook"],
+    )
     deliveries_process()
     for delivery in Delivery.objects.filter(alert=alert):
         assert delivery.status in Delivery.FINAL and delivery.finished_at is not None

@@ -1,6 +1,5 @@
 """Daily limits on the Alert Resources page (SPEC D9, A3)."""
 
-
 import pytest
 from django.urls import reverse
 
@@ -22,7 +21,9 @@ def test_D9_past_the_limit_a_delivery_ends_overlimit(ws, http_peer):
     deliveries_process()
     assert {d.channel: d.status for d in first.deliveries.all()} == {"sms": "SEND_SUCCESS", "voice": "SEND_SUCCESS"}
     statuses = {d.channel: d for d in second.deliveries.all()}
-    assert statuses["sms"].status == Delivery.Status.SEND_OVERLIMIT and statuses["sms"].reason_code == "OVER_DAILY_LIMIT"
+    assert (
+        statuses["sms"].status == Delivery.Status.SEND_OVERLIMIT and statuses["sms"].reason_code == "OVER_DAILY_LIMIT"
+    )
     assert statuses["voice"].status == Delivery.Status.SEND_SUCCESS  # calls unlimited
     assert len(http_peer.bodies("/sms")) == 1
     assert second.deliveries.filter(replaces__isnull=False).count() == 0  # over the limit is no reason to fall back
@@ -45,8 +46,18 @@ def test_D9_usage_per_channel_today_and_month(ws, http_peer):
     assert usage["sms"] == {"today": 2, "month": 2} and usage["voice"] == {"today": 2, "month": 2}
 
 
-@pytest.mark.parametrize("username, status", [(None, 302), ("developer", 403), ("outsider", 403), ("contacts-viewer", 403),
-                                              ("alert-admin", 200), ("dw-admin", 200), ("owner", 200)])
+@pytest.mark.parametrize(
+    "username, status",
+    [
+        (None, 302),
+        ("developer", 403),
+        ("outsider", 403),
+        ("contacts-viewer", 403),
+        ("alert-admin", 200),
+        ("dw-admin", 200),
+        ("owner", 200),
+    ],
+)
 def test_D9_A1_page_gate(ws, sign_in, username, status):
     assert sign_in(username).get(url(ws)).status_code == status
 
@@ -86,6 +97,7 @@ def test_D9_concurrent_workers_never_both_take_the_last_unit():
 
     ws = demo_load(password="demo")["workspaces"]["demo_workspace"]
     alert_limit_set(account=ws.account, region=ws.region, max_sms_per_day=5, max_voice_per_day=None)
+
     def take(_index):
         return [limit_take(account_id=ws.account_id, region_id=ws.region_id, channel="sms") for _ in range(3)]
 

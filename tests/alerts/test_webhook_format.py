@@ -15,12 +15,25 @@ from alerts.intake import alert_accept
 from alerts.models import Alert
 from contacts.models import Principal
 
-DATAWORKS_FIELDS = {"title", "remind_name", "remind_unit", "remind_type", "occur_time", "more_information", "project_name"}
+DATAWORKS_FIELDS = {
+    "title",
+    "remind_name",
+    "remind_unit",
+    "remind_type",
+    "occur_time",
+    "more_information",
+    "project_name",
+}
 OURS = {"time_zone", "severity", "content", "alert_id"}
 
 
 def send(ws, to, channels, **kwargs):
-    fields = {"title": "Node etl_daily failed", "content": "See the run log", "rule": "etl rule", "severity": "critical"}
+    fields = {
+        "title": "Node etl_daily failed",
+        "content": "See the run log",
+        "rule": "etl rule",
+        "severity": "critical",
+    }
     alert = alert_accept(workspace=ws, recipients=to, channels=channels, **{**fields, **kwargs})
     deliveries_process()
     return alert
@@ -46,8 +59,13 @@ def test_D4_push_carries_dataworks_fields_with_their_meaning(ws, webhook, http_p
     assert abs((moment - alert.created_at).total_seconds()) < 1
     delivery = alert.deliveries.get()
     assert push["delivery_id"] == delivery.pk and push["test"] is False
-    assert push["recipient"] == {"name": "Bob Chan", "number": "+85291234567", "language": "en", "channel": "sms",
-                                 "text": push["recipient"]["text"]}
+    assert push["recipient"] == {
+        "name": "Bob Chan",
+        "number": "+85291234567",
+        "language": "en",
+        "channel": "sms",
+        "text": push["recipient"]["text"],
+    }
     assert push["recipient"]["text"].startswith("[DataWorks] Node etl_daily failed (demo_workspace, ")
 
 
@@ -58,7 +76,8 @@ def test_D4_zone_follows_time_zone_setting(ws, webhook, http_peer, settings):
     message = http_peer.bodies("/hook")[0]["message"]
     assert message["time_zone"] in ("-05:00", "-04:00")
     assert datetime.fromisoformat(message["occur_time"] + message["time_zone"]).timestamp() == pytest.approx(
-        alert.created_at.timestamp(), abs=1)
+        alert.created_at.timestamp(), abs=1
+    )
 
 
 def test_D4_D3_recipient_text_is_in_the_recipient_language(ws, webhook, http_peer):
@@ -68,7 +87,10 @@ def test_D4_D3_recipient_text_is_in_the_recipient_language(ws, webhook, http_pee
     pushes = {p["recipient"]["channel"]: p for p in http_peer.bodies("/hook")}
     assert pushes["sms"]["recipient"]["language"] == "zh-hans"
     assert pushes["sms"]["recipient"]["text"].startswith("【DataWorks】【已恢复】Node etl_daily failed")
-    assert pushes["voice"]["recipient"]["text"] == "DataWorks 工作空间 demo_workspace 的告警已恢复：Node etl_daily failed。"
+    assert (
+        pushes["voice"]["recipient"]["text"]
+        == "DataWorks 工作空间 demo_workspace 的告警已恢复：Node etl_daily failed。"
+    )
     assert {p["message"]["remind_type"] for p in pushes.values()} == {"resolved"}
 
 
@@ -115,7 +137,10 @@ def test_I3_test_push_has_the_same_shape_as_an_alert_push(ws, webhook, http_peer
     assert message["project_name"] == "demo_workspace" and message["time_zone"]
     assert message["more_information"] == f"http://testserver/workspaces/{ws.pk}/custom-webhook/"
     request = http_peer.requests[-1]
-    assert request["headers"]["X-Signature"] == "sha256=" + hmac.new(b"s3cret", request["body"], hashlib.sha256).hexdigest()
+    assert (
+        request["headers"]["X-Signature"]
+        == "sha256=" + hmac.new(b"s3cret", request["body"], hashlib.sha256).hexdigest()
+    )
     assert Alert.objects.count() == 1  # the test push stores no alert
 
 

@@ -8,7 +8,9 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_T1_T2_T3_sign_in_switch_region_and_language_then_open_alert_contacts(browser_demo, page, live_server, sign_in_page, shot):
+def test_T1_T2_T3_sign_in_switch_region_and_language_then_open_alert_contacts(
+    browser_demo, page, live_server, sign_in_page, shot
+):
     sign_in_page("dw-admin")
     expect(page.locator("h1")).to_have_text("Management Center")
     shot(page, "management-center")

@@ -32,7 +32,9 @@ def newest_link(path, to):
     return re.search(r"https?://\S+/activate/\S+/", bodies[-1]).group(0)
 
 
-def test_C3_C7_C9_admin_sets_phone_contact_activates_on_a_phone(browser_demo, outbox, page, browser, live_server, sign_in_page, shot):
+def test_C3_C7_C9_admin_sets_phone_contact_activates_on_a_phone(
+    browser_demo, outbox, page, browser, live_server, sign_in_page, shot
+):
     sign_in_page("dw-admin")
     page.click("text=Go to Management Center")
     row = page.locator('tr[data-principal="alice"]')
@@ -80,7 +82,9 @@ def test_C3_C7_C9_admin_sets_phone_contact_activates_on_a_phone(browser_demo, ou
     expect(mobile.locator("h1")).to_have_text("This activation link has already been used")
     phone.close()
 
-    page.goto(f"{live_server.url}/workspaces/{browser_demo['workspaces']['demo_workspace'].pk}/alert-contacts/ram-users/")
+    page.goto(
+        f"{live_server.url}/workspaces/{browser_demo['workspaces']['demo_workspace'].pk}/alert-contacts/ram-users/"
+    )
     expect(page.locator('tr[data-principal="alice"]')).to_contain_text("Activated")
     expect(page.locator('tr[data-principal="alice"]')).not_to_contain_text("Waiting for Activation")
     shot(page, "activated-in-list")
@@ -114,13 +118,20 @@ def test_A3_contacts_viewer_sees_no_edit(browser_demo, page, sign_in_page, shot)
     shot(page)
 
 
-def test_D6_D10_alert_history_shows_the_fallback_path(browser_demo, outbox, page, live_server, sign_in_page, settings, shot):
+def test_D6_D10_alert_history_shows_the_fallback_path(
+    browser_demo, outbox, page, live_server, sign_in_page, settings, shot
+):
     from alerts.dispatch import deliveries_process
     from alerts.intake import alert_accept
 
     settings.OUTBOX_UNDELIVERABLE = ["*.invalid", "oncall@*"]
-    alert_accept(workspace=browser_demo["workspaces"]["demo_workspace"], title="Node etl_daily failed",
-                 recipients=["alice", "dave"], channels=["email", "sms"], severity="critical")
+    alert_accept(
+        workspace=browser_demo["workspaces"]["demo_workspace"],
+        title="Node etl_daily failed",
+        recipients=["alice", "dave"],
+        channels=["email", "sms"],
+        severity="critical",
+    )
     deliveries_process()
     sign_in_page("alert-admin")
     page.click("text=Go to Management Center")
@@ -129,7 +140,9 @@ def test_D6_D10_alert_history_shows_the_fallback_path(browser_demo, outbox, page
     expect(card).to_contain_text("Node etl_daily failed")
     expect(card).to_contain_text("Basic Receiving Management recipient")
     expect(card).to_contain_text("The primary and the alternate alert contact did not receive this alert.")
-    expect(card.locator('tr[data-status="SEND_FAIL"]')).to_have_count(3)  # dave's email, OnCallBackup's email, dave's sms
+    expect(card.locator('tr[data-status="SEND_FAIL"]')).to_have_count(
+        3
+    )  # dave's email, OnCallBackup's email, dave's sms
     shot(page, "history-en")
     page.select_option("#language-select", "zh-hans")
     expect(page.locator("h1")).to_have_text("告警历史")
@@ -164,7 +177,9 @@ def test_D9_set_a_limit_then_see_overlimit_in_the_history(browser_demo, outbox, 
     shot(page, "history-overlimit")
 
 
-def test_C3_two_administrators_edit_at_once_nothing_is_lost_unseen(browser_demo, outbox, page, browser, live_server, sign_in_page, shot):
+def test_C3_two_administrators_edit_at_once_nothing_is_lost_unseen(
+    browser_demo, outbox, page, browser, live_server, sign_in_page, shot
+):
     """Two browsers open Edit for alice; the second Confirm is stale: it saves nothing, shows what
     the first saved, by whom, and keeps its own values; Confirm again saves them."""
     ws = browser_demo["workspaces"]["demo_workspace"]

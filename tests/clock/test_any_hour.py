@@ -79,8 +79,9 @@ def test_D10_date_filter_and_times_in_the_consoles_zone(ws, zone, instant, sign_
     assert "Disk full" not in client.get(url, {"until": day - timedelta(days=1)}).content.decode()
 
 
-def test_C8_link_valid_at_exactly_the_ttl_and_not_a_second_later(alice, instant, time_machine, client, mailoutbox,
-                                                                   django_capture_on_commit_callbacks):
+def test_C8_link_valid_at_exactly_the_ttl_and_not_a_second_later(
+    alice, instant, time_machine, client, mailoutbox, django_capture_on_commit_callbacks
+):
     """C8: whatever the hour it was sent, the link works at exactly ACTIVATION_LINK_TTL_SECONDS
     and is expired one second later."""
     method, path = new_email_link(alice, mailoutbox, django_capture_on_commit_callbacks)
@@ -97,8 +98,9 @@ def test_C8_link_valid_at_exactly_the_ttl_and_not_a_second_later(alice, instant,
     assert method.is_activated and method.activated_at == instant + ttl
 
 
-def test_C10_at_most_3_activation_messages_per_window_the_first_included(alice, instant, time_machine, mailoutbox,
-                                                                          django_capture_on_commit_callbacks):
+def test_C10_at_most_3_activation_messages_per_window_the_first_included(
+    alice, instant, time_machine, mailoutbox, django_capture_on_commit_callbacks
+):
     """C10: the first message and two resends fill the window (ACTIVATION_RESEND_LIMIT = 3 per
     ACTIVATION_RESEND_WINDOW_SECONDS = 600); the next resend is possible once the first message is
     a full window old, across midnight too."""
@@ -144,8 +146,16 @@ def test_outbox_shows_times_in_the_consoles_zone(ws, zone, instant, settings, si
     """The Outbox prints when a message was sent in TIME_ZONE, like every other page."""
     settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
     settings.OUTBOX_PAGE = True  # a development page; DEBUG is off in tests
-    outbox_append(channel="sms", to="+8613912345678", language="en", subject="", body="hello", kind="test",
-                  account=ws.account.uid, workspace=ws.pk)
+    outbox_append(
+        channel="sms",
+        to="+8613912345678",
+        language="en",
+        subject="",
+        body="hello",
+        kind="test",
+        account=ws.account.uid,
+        workspace=ws.pk,
+    )
     html = sign_in("dw-admin").get(reverse("contacts:outbox")).content.decode()
     assert "+8613912345678" in html
     assert shown(instant, zone) in html

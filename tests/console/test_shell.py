@@ -44,7 +44,9 @@ def test_T1_E1_unknown_region_changes_nothing(demo, sign_in):
 
 
 def test_T1_E1_region_switch_refuses_offsite_next(demo, sign_in):
-    response = sign_in("dw-admin").post(reverse("alerts:choose_region"), {"region": "cn-hangzhou", "next": "https://evil.example/"})
+    response = sign_in("dw-admin").post(
+        reverse("alerts:choose_region"), {"region": "cn-hangzhou", "next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("alerts:management_center")
 
 
@@ -126,9 +128,11 @@ def test_demo_data_refuses_without_debug(db, settings):
 
 @pytest.mark.parametrize(
     "method, url, data",
-    [("get", "/workspaces/{ws}/alert-contacts/ram-users/", {"q": "a\x00b"}),
-     ("post", "/region/", {"region": "cn-\x00hangzhou"}),
-     ("get", "/workspaces/{ws}/alert-history/", {"status": "\x00"})],
+    [
+        ("get", "/workspaces/{ws}/alert-contacts/ram-users/", {"q": "a\x00b"}),
+        ("post", "/region/", {"region": "cn-\x00hangzhou"}),
+        ("get", "/workspaces/{ws}/alert-history/", {"status": "\x00"}),
+    ],
 )
 def test_E1_nul_characters_get_a_clear_400_not_a_500(demo, sign_in, method, url, data):
     client = sign_in("dw-admin")

@@ -37,8 +37,16 @@ def token_of(path):
     return path.rstrip("/").rsplit("/", 1)[1]
 
 
-@pytest.mark.parametrize("seconds, state", [(0, LinkState.VALID), (86399, LinkState.VALID), (86400, LinkState.VALID),
-                                            (86401, LinkState.EXPIRED), (10**7, LinkState.EXPIRED)])
+@pytest.mark.parametrize(
+    "seconds, state",
+    [
+        (0, LinkState.VALID),
+        (86399, LinkState.VALID),
+        (86400, LinkState.VALID),
+        (86401, LinkState.EXPIRED),
+        (10**7, LinkState.EXPIRED),
+    ],
+)
 def test_C8_valid_for_exactly_24_hours(sent, clock, seconds, state):
     method, path = sent
     clock(method, seconds)
@@ -111,7 +119,9 @@ def test_C9_post_to_the_link_itself_activates_nothing(sent, client):
     assert not method.is_activated
 
 
-def test_C8_link_activates_exactly_one_method(alice, mailoutbox, sms_outbox, django_capture_on_commit_callbacks, client):
+def test_C8_link_activates_exactly_one_method(
+    alice, mailoutbox, sms_outbox, django_capture_on_commit_callbacks, client
+):
     with django_capture_on_commit_callbacks(execute=True):
         contact_update(principal=alice, phone="+8613912345678", email="alice@example.com", language="auto")
     confirm_link(client, link_in(sms_outbox[-1].body))
@@ -119,7 +129,9 @@ def test_C8_link_activates_exactly_one_method(alice, mailoutbox, sms_outbox, dja
     assert statuses == {"phone": "activated", "email": "waiting"}
 
 
-def test_C9_two_links_opened_in_one_browser_both_work(alice, mailoutbox, sms_outbox, django_capture_on_commit_callbacks, client):
+def test_C9_two_links_opened_in_one_browser_both_work(
+    alice, mailoutbox, sms_outbox, django_capture_on_commit_callbacks, client
+):
     """The session keeps one token per method: opening the email link does not spoil the text
     message's confirm page opened before it."""
     with django_capture_on_commit_callbacks(execute=True):
@@ -169,8 +181,13 @@ def test_C8_value_change_makes_older_links_invalid(sent, alice, client, django_c
 
 @pytest.mark.parametrize(
     "path",
-    ["/activate/MQ/abc/", "/activate/%%%/x/", "/activate/OTk5OTk5/0123456789abcdef0123456789abcdef/",
-     "/activate/" + "A" * 300 + "/x/", "/activate/bm90LWFuLWludA/x/"],
+    [
+        "/activate/MQ/abc/",
+        "/activate/%%%/x/",
+        "/activate/OTk5OTk5/0123456789abcdef0123456789abcdef/",
+        "/activate/" + "A" * 300 + "/x/",
+        "/activate/bm90LWFuLWludA/x/",
+    ],
 )
 def test_C9_E1_unknown_or_garbled_link_is_a_clear_4xx_page(db, client, path):
     for response in (client.get(path), client.post(path)):
@@ -258,7 +275,9 @@ def test_C9_confirm_page_without_the_link_says_to_open_it_again(sent, client):
     assert not method.is_activated
 
 
-def test_C9_a_session_token_works_only_for_its_own_method(sent, alice, client, sms_outbox, django_capture_on_commit_callbacks):
+def test_C9_a_session_token_works_only_for_its_own_method(
+    sent, alice, client, sms_outbox, django_capture_on_commit_callbacks
+):
     method, path = sent
     with django_capture_on_commit_callbacks(execute=True):
         contact_update(principal=alice, phone="+8613912345678", email="alice@example.com", language="auto")
@@ -278,7 +297,9 @@ def test_C9_activation_tokens_are_redacted_from_log_lines(sent):
     from config.logging import RedactActivationTokens
 
     _, path = sent
-    record = logging.LogRecord("django.server", logging.INFO, __file__, 1, '"%s" %s %s', (f"GET {path} HTTP/1.1", "302", "0"), None)
+    record = logging.LogRecord(
+        "django.server", logging.INFO, __file__, 1, '"%s" %s %s', (f"GET {path} HTTP/1.1", "302", "0"), None
+    )
     RedactActivationTokens().filter(record)
     assert token_of(path) not in record.getMessage()
     assert record.getMessage() == f'"GET /activate/{path.split("/")[2]}/[token]/ HTTP/1.1" 302 0'
@@ -308,7 +329,9 @@ def test_C10_resend_window_passes(sent, settings):
     settings.ACTIVATION_RESEND_LIMIT = 1
     with pytest.raises(ResendLimited):
         activation_resend(method=method)
-    method.activation_messages.update(sent_at=method.link_sent_at - timedelta(seconds=settings.ACTIVATION_RESEND_WINDOW_SECONDS + 1))
+    method.activation_messages.update(
+        sent_at=method.link_sent_at - timedelta(seconds=settings.ACTIVATION_RESEND_WINDOW_SECONDS + 1)
+    )
     activation_resend(method=method)
 
 
@@ -336,14 +359,20 @@ def test_C10_resend_view_reports_the_limit(sent, alice, demo, sign_in, settings)
     assert "Too many activation messages" in response.content.decode()
 
 
-def test_C7_C10_a_failed_activation_send_is_shown_for_a_resend(alice, demo, sign_in, settings, django_capture_on_commit_callbacks):
+def test_C7_C10_a_failed_activation_send_is_shown_for_a_resend(
+    alice, demo, sign_in, settings, django_capture_on_commit_callbacks
+):
     settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
     settings.OUTBOX_UNDELIVERABLE = ["*@broken.example"]
     with django_capture_on_commit_callbacks(execute=True):
         contact_update(principal=alice, phone="", email="alice@broken.example", language="auto")
     method = ContactMethod.objects.get(principal=alice, channel="email")
     assert "550" in method.send_error
-    html = sign_in("dw-admin").get(reverse("contacts:ram_users", args=[demo["workspaces"]["demo_workspace"].pk])).content.decode()
+    html = (
+        sign_in("dw-admin")
+        .get(reverse("contacts:ram_users", args=[demo["workspaces"]["demo_workspace"].pk]))
+        .content.decode()
+    )
     assert "Activation message not sent" in html
     settings.OUTBOX_UNDELIVERABLE = []
     with django_capture_on_commit_callbacks(execute=True):

@@ -83,7 +83,10 @@ def test_C10_at_most_6_per_contact_across_numbers_and_addresses(edit, alice, sms
     with pytest.raises(ActivationLimited) as caught:
         edit(phone="+8613912345671", email="a3@example.com")
     assert caught.value.limited.scope == "contact" and caught.value.limited.limit == 6
-    assert "Too many activation messages for this contact (at most 6 in 10 minutes" in caught.value.message_dict["phone"][0]
+    assert (
+        "Too many activation messages for this contact (at most 6 in 10 minutes"
+        in caught.value.message_dict["phone"][0]
+    )
     assert "email" not in caught.value.message_dict  # the unchanged email sends nothing
     assert len(sms_outbox) + len(mailoutbox) == 6
 
@@ -263,11 +266,20 @@ def test_C10_C13_admin_form_refuses_a_limited_value(demo, client, django_user_mo
     edit(phone="")
     client.force_login(django_user_model.objects.get(username="support"))
     alice.refresh_from_db()
-    response = client.post(reverse("admin:contacts_principal_change", args=[alice.pk]), {
-        "account": alice.account_id, "kind": "user", "name": "alice", "display_name": alice.display_name,
-        "phone": "8613912345678", "email": "", "language": "auto",
-        "contact_methods-TOTAL_FORMS": "0", "contact_methods-INITIAL_FORMS": "0",
-    })
+    response = client.post(
+        reverse("admin:contacts_principal_change", args=[alice.pk]),
+        {
+            "account": alice.account_id,
+            "kind": "user",
+            "name": "alice",
+            "display_name": alice.display_name,
+            "phone": "8613912345678",
+            "email": "",
+            "language": "auto",
+            "contact_methods-TOTAL_FORMS": "0",
+            "contact_methods-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 200 and "Too many activation messages to this number" in response.content.decode()
     alice.refresh_from_db()
     assert not alice.phone
@@ -302,8 +314,10 @@ def test_C10_two_edits_at_once_cannot_both_pass_the_limit(settings, slow_check):
     alice = Principal.objects.get(account__name="demo-intl", name="alice")
     ContactMethod.objects.filter(principal=alice).delete()
     Principal.objects.filter(pk=alice.pk).update(phone="", email="")  # no method rows to lock
-    results = race(lambda: contact_update(principal=alice, phone=A, email="", language="auto"),
-                   lambda: contact_update(principal=alice, phone="", email="race@example.com", language="auto"))
+    results = race(
+        lambda: contact_update(principal=alice, phone=A, email="", language="auto"),
+        lambda: contact_update(principal=alice, phone="", email="race@example.com", language="auto"),
+    )
     assert sorted(type(r).__name__ for r in results) == ["ActivationLimited", "ContactChange"]
     assert ActivationMessage.objects.count() == 1
 

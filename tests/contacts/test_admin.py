@@ -22,8 +22,16 @@ def contacts(demo):
     return intl
 
 
-@pytest.mark.parametrize("term, found", [("alice", "alice"), ("Alice Wang", "alice"), ("13912345678", "alice"),
-                                         ("+852 9123 4567", "bob"), ("alice@example", "alice")])
+@pytest.mark.parametrize(
+    "term, found",
+    [
+        ("alice", "alice"),
+        ("Alice Wang", "alice"),
+        ("13912345678", "alice"),
+        ("+852 9123 4567", "bob"),
+        ("alice@example", "alice"),
+    ],
+)
 def test_C13_search_by_name_phone_or_email(support, contacts, term, found):
     response = support.get(reverse("admin:contacts_principal_changelist"), {"q": term})
     assert response.status_code == 200
@@ -32,8 +40,11 @@ def test_C13_search_by_name_phone_or_email(support, contacts, term, found):
 
 @pytest.mark.parametrize(
     "params, expected",
-    [({"status": "waiting"}, {"alice"}), ({"status": "activated"}, {"bob"}),
-     ({"account__site__exact": "china"}, {"cn-dev", "cn-ops"})],
+    [
+        ({"status": "waiting"}, {"alice"}),
+        ({"status": "activated"}, {"bob"}),
+        ({"account__site__exact": "china"}, {"cn-dev", "cn-ops"}),
+    ],
 )
 def test_C13_filters(support, contacts, params, expected):
     response = support.get(reverse("admin:contacts_principal_changelist"), params)
@@ -44,15 +55,20 @@ def test_C13_filters(support, contacts, params, expected):
 
 
 def test_C13_filter_by_workspace(support, contacts, demo):
-    response = support.get(reverse("admin:contacts_principal_changelist"),
-                           {"memberships__workspace__id__exact": demo["workspaces"]["analytics_sg"].pk})
+    response = support.get(
+        reverse("admin:contacts_principal_changelist"),
+        {"memberships__workspace__id__exact": demo["workspaces"]["analytics_sg"].pk},
+    )
     assert {p.name for p in response.context["cl"].result_list} == {"dw-admin", "outsider", "carol", "DataOpsRole"}
 
 
 def test_C13_resend_action(support, contacts, mailoutbox, sms_outbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = support.post(reverse("admin:contacts_principal_changelist"), {
-            "action": "resend_activation_links", "_selected_action": [contacts["alice"].pk, contacts["bob"].pk]}, follow=True)
+        response = support.post(
+            reverse("admin:contacts_principal_changelist"),
+            {"action": "resend_activation_links", "_selected_action": [contacts["alice"].pk, contacts["bob"].pk]},
+            follow=True,
+        )
     assert "2 activation links sent." in response.content.decode()
     assert [m.to for m in mailoutbox] == [["alice@example.com"]]
     assert [m.to for m in sms_outbox] == ["+8613912345678"]  # bob is activated: nothing to resend
@@ -60,14 +76,24 @@ def test_C13_resend_action(support, contacts, mailoutbox, sms_outbox, django_cap
 
 def test_C13_history_shows_who_when_old_and_new(support, contacts, django_user_model):
     alice = contacts["alice"]
-    response = support.post(reverse("admin:contacts_principal_change", args=[alice.pk]), {
-        "account": alice.account_id, "kind": "user", "name": "alice", "display_name": "Alice Wang",
-        "phone": "8613900001111", "email": "alice@example.com", "language": "en",
-        "contact_methods-TOTAL_FORMS": 2, "contact_methods-INITIAL_FORMS": 2,
-        "contact_methods-MIN_NUM_FORMS": 0, "contact_methods-MAX_NUM_FORMS": 1000,
-        **{f"contact_methods-{i}-id": m.pk for i, m in enumerate(alice.contact_methods.order_by("pk"))},
-        **{f"contact_methods-{i}-principal": alice.pk for i in range(2)},
-    })
+    response = support.post(
+        reverse("admin:contacts_principal_change", args=[alice.pk]),
+        {
+            "account": alice.account_id,
+            "kind": "user",
+            "name": "alice",
+            "display_name": "Alice Wang",
+            "phone": "8613900001111",
+            "email": "alice@example.com",
+            "language": "en",
+            "contact_methods-TOTAL_FORMS": 2,
+            "contact_methods-INITIAL_FORMS": 2,
+            "contact_methods-MIN_NUM_FORMS": 0,
+            "contact_methods-MAX_NUM_FORMS": 1000,
+            **{f"contact_methods-{i}-id": m.pk for i, m in enumerate(alice.contact_methods.order_by("pk"))},
+            **{f"contact_methods-{i}-principal": alice.pk for i in range(2)},
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     alice.refresh_from_db()
     assert str(alice.phone) == "+8613900001111"
@@ -80,18 +106,34 @@ def test_C13_history_shows_who_when_old_and_new(support, contacts, django_user_m
 
 def test_C13_C4_admin_refuses_a_national_number(support, contacts):
     alice = contacts["alice"]
-    response = support.post(reverse("admin:contacts_principal_change", args=[alice.pk]), {
-        "account": alice.account_id, "kind": "user", "name": "alice", "phone": "13912345678",
-        "email": "", "language": "auto",
-        "contact_methods-TOTAL_FORMS": 0, "contact_methods-INITIAL_FORMS": 0,
-        "contact_methods-MIN_NUM_FORMS": 0, "contact_methods-MAX_NUM_FORMS": 1000,
-    })
+    response = support.post(
+        reverse("admin:contacts_principal_change", args=[alice.pk]),
+        {
+            "account": alice.account_id,
+            "kind": "user",
+            "name": "alice",
+            "phone": "13912345678",
+            "email": "",
+            "language": "auto",
+            "contact_methods-TOTAL_FORMS": 0,
+            "contact_methods-INITIAL_FORMS": 0,
+            "contact_methods-MIN_NUM_FORMS": 0,
+            "contact_methods-MAX_NUM_FORMS": 1000,
+        },
+    )
     assert response.status_code == 200 and "8613912345678" in response.content.decode()
     alice.refresh_from_db()
     assert str(alice.phone) == "+8613912345678"
 
 
 def test_C13_admin_pages_open(support, contacts):
-    for name in ["contacts_principal", "contacts_contactmethod", "contacts_activationmessage",
-                 "contacts_ramdirectoryentry", "contacts_account", "alerts_workspace", "alerts_identity"]:
+    for name in [
+        "contacts_principal",
+        "contacts_contactmethod",
+        "contacts_activationmessage",
+        "contacts_ramdirectoryentry",
+        "contacts_account",
+        "alerts_workspace",
+        "alerts_identity",
+    ]:
         assert support.get(reverse(f"admin:{name}_changelist")).status_code == 200

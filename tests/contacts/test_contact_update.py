@@ -17,9 +17,13 @@ def methods(principal):
     return {m.channel: m for m in principal.contact_methods.all()}
 
 
-def test_C7_new_values_wait_for_activation_and_send_one_message_each(alice, admin_user, mailoutbox, sms_outbox, django_capture_on_commit_callbacks):
+def test_C7_new_values_wait_for_activation_and_send_one_message_each(
+    alice, admin_user, mailoutbox, sms_outbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        change = contact_update(principal=alice, phone="8613912345678", email="Alice@Example.COM", language=Language.AUTO, by=admin_user)
+        change = contact_update(
+            principal=alice, phone="8613912345678", email="Alice@Example.COM", language=Language.AUTO, by=admin_user
+        )
     alice.refresh_from_db()
     assert str(alice.phone) == "+8613912345678"
     assert alice.email == "Alice@example.com"  # C5: domain lower-cased, local part kept
@@ -63,7 +67,9 @@ def test_C7_clearing_a_value_removes_the_method(alice, django_capture_on_commit_
         ("+8613912345678", "a@example.com", "fr", "language"),
     ],
 )
-def test_E1_bad_input_changes_nothing(alice, phone, email, language, bad_field, mailoutbox, sms_outbox, django_capture_on_commit_callbacks):
+def test_E1_bad_input_changes_nothing(
+    alice, phone, email, language, bad_field, mailoutbox, sms_outbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         contact_update(principal=alice, phone="+85291234567", email="old@example.com", language="en")
     mailoutbox.clear()

@@ -120,28 +120,53 @@ def test_D4_internal_hosts_are_refused_when_used_and_nothing_is_sent(nothing_all
     assert listening_peer.requests == []
 
 
-@pytest.mark.parametrize("address, kind", [
-    ("127.0.0.1", "loopback"), ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"), ("10.1.2.3", "private"),
-    ("172.16.0.1", "private"), ("192.168.0.1", "private"), ("fd00::1", "private"), ("169.254.169.254", "link_local"),
-    ("fe80::1", "link_local"), ("224.0.0.1", "multicast"), ("ff02::1", "multicast"), ("0.0.0.0", "unspecified"),
-    ("0.1.2.3", "unspecified"), ("::", "unspecified"), ("100.64.0.1", "shared"), ("240.0.0.1", "reserved"),
-    ("192.0.2.1", "reserved"), ("2001:db8::1", "reserved"), ("::7f00:1", "reserved"), ("64:ff9b::7f00:1", "loopback"),
-    ("8.8.8.8", None), ("2606:4700:4700::1111", None), ("::ffff:8.8.8.8", None), ("64:ff9b::808:808", None),
-])
+@pytest.mark.parametrize(
+    "address, kind",
+    [
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("10.1.2.3", "private"),
+        ("172.16.0.1", "private"),
+        ("192.168.0.1", "private"),
+        ("fd00::1", "private"),
+        ("169.254.169.254", "link_local"),
+        ("fe80::1", "link_local"),
+        ("224.0.0.1", "multicast"),
+        ("ff02::1", "multicast"),
+        ("0.0.0.0", "unspecified"),
+        ("0.1.2.3", "unspecified"),
+        ("::", "unspecified"),
+        ("100.64.0.1", "shared"),
+        ("240.0.0.1", "reserved"),
+        ("192.0.2.1", "reserved"),
+        ("2001:db8::1", "reserved"),
+        ("::7f00:1", "reserved"),
+        ("64:ff9b::7f00:1", "loopback"),
+        ("8.8.8.8", None),
+        ("2606:4700:4700::1111", None),
+        ("::ffff:8.8.8.8", None),
+        ("64:ff9b::808:808", None),
+    ],
+)
 def test_address_kinds(address, kind):
     assert address_kind(ipaddress.ip_address(address)) == kind
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "gopher://127.0.0.1:25/", "example.com/x",
-                                 "", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://example.com/x", "file:///etc/passwd", "gopher://127.0.0.1:25/", "example.com/x", "", "javascript:alert(1)"],
+)
 def test_D4_only_http_and_https(url):
     with pytest.raises(DestinationRefused) as refused:
         destination_check(url)
     assert refused.value.details["reason"] == "scheme"
 
 
-@pytest.mark.parametrize("url", ["http:///hook", "http://exa mple.com/", "http://example.com/a b", "http://[::1/",
-                                 "http://example.com:99999/"])
+@pytest.mark.parametrize(
+    "url",
+    ["http:///hook", "http://exa mple.com/", "http://example.com/a b", "http://[::1/", "http://example.com:99999/"],
+)
 def test_D4_malformed_hosts_are_refused(url):
     with pytest.raises(DestinationRefused) as refused:
         destination_check(url)
@@ -295,12 +320,22 @@ def _answer_with_body(status):
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         handler.wfile.write(body)
+
     return handle
 
 
-@pytest.mark.parametrize("status, failure", [(500, TransientFailure), (503, TransientFailure), (429, TransientFailure),
-                                             (404, IncorrectContact), (410, IncorrectContact), (403, PermanentFailure),
-                                             (400, PermanentFailure)])
+@pytest.mark.parametrize(
+    "status, failure",
+    [
+        (500, TransientFailure),
+        (503, TransientFailure),
+        (429, TransientFailure),
+        (404, IncorrectContact),
+        (410, IncorrectContact),
+        (403, PermanentFailure),
+        (400, PermanentFailure),
+    ],
+)
 def test_D7_failure_texts_name_the_status_never_the_body(status, failure):
     with _Peer(_answer_with_body(status)) as peer:
         with pytest.raises(failure) as caught:
@@ -357,6 +392,8 @@ def test_D4_D7_gateway_urls_are_checked_at_startup(settings, nothing_allowed):
     settings.SMS_GATEWAY_URL = "http://169.254.169.254/latest/"
     settings.VOICE_GATEWAY_URL = "https://[::1]/voice"
     assert [(e.id, e.msg.split(" is refused")[0]) for e in gateway_urls_check()] == [
-        ("contacts.E001", "SMS_GATEWAY_URL"), ("contacts.E001", "VOICE_GATEWAY_URL")]
+        ("contacts.E001", "SMS_GATEWAY_URL"),
+        ("contacts.E001", "VOICE_GATEWAY_URL"),
+    ]
     settings.OUTBOUND_ALLOWED_NETWORKS = ["169.254.169.254/32", "::1/128"]
     assert gateway_urls_check() == []

@@ -83,7 +83,9 @@ def test_C3_E1_two_stale_submits_in_a_row_change_nothing_then_confirm_applies(ws
     assert third.status_code == 409 and "theirs2@example.com" in third.content.decode()
 
     # Confirm again with what the page now carries: applied.
-    applied = confirm(mine, ws, alice, form_version(third.content.decode()), email="mine@example.com", language="zh-hans")
+    applied = confirm(
+        mine, ws, alice, form_version(third.content.decode()), email="mine@example.com", language="zh-hans"
+    )
     assert applied.status_code == 302
     alice.refresh_from_db()
     assert (alice.email, alice.language) == ("mine@example.com", "zh-hans")
@@ -145,11 +147,20 @@ def test_C13_an_admin_save_bumps_the_version_and_is_named(ws, sign_in, alice, cl
     version = open_form(mine, ws, alice)
     support = Client()
     support.force_login(django_user_model.objects.get(username="support"))
-    response = support.post(reverse("admin:contacts_principal_change", args=[alice.pk]), {
-        "account": alice.account_id, "kind": "user", "name": "alice", "display_name": "Alice W.",
-        "phone": "", "email": "", "language": "en",
-        "contact_methods-TOTAL_FORMS": "0", "contact_methods-INITIAL_FORMS": "0",
-    })
+    response = support.post(
+        reverse("admin:contacts_principal_change", args=[alice.pk]),
+        {
+            "account": alice.account_id,
+            "kind": "user",
+            "name": "alice",
+            "display_name": "Alice W.",
+            "phone": "",
+            "email": "",
+            "language": "en",
+            "contact_methods-TOTAL_FORMS": "0",
+            "contact_methods-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302
     html = confirm(mine, ws, alice, version, email="mine@example.com").content.decode()
     assert "Not saved: support changed this at" in html
@@ -177,8 +188,12 @@ def test_C3_two_submits_of_one_version_at_once_apply_once():
     demo_load(password="demo")
     alice = Principal.objects.get(account__name="demo-intl", name="alice")
     version = alice.version
-    results = race(*[lambda e=e: contact_update(principal=alice, phone="", email=e, language="en", version=version)
-                     for e in ("one@example.com", "two@example.com")])
+    results = race(
+        *[
+            lambda e=e: contact_update(principal=alice, phone="", email=e, language="en", version=version)
+            for e in ("one@example.com", "two@example.com")
+        ]
+    )
     assert sorted(type(r).__name__ for r in results) == ["ContactChange", "StaleEdit"]
     alice.refresh_from_db()
     assert alice.version == version + 1

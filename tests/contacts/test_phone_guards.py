@@ -59,8 +59,9 @@ def test_C4_edit_form_shows_the_error_on_the_phone_field(demo, alice, sign_in):
     """C4: the Edit form shows the refusal on the phone field itself (the help text already holds
     the example, so the page as a whole proves nothing)."""
     ws = demo["workspaces"]["demo_workspace"]
-    response = sign_in("dw-admin").post(reverse("contacts:edit", args=[ws.pk, alice.pk]),
-                                        {"phone": "150 1234 5678", "email": "", "language": "auto"})
+    response = sign_in("dw-admin").post(
+        reverse("contacts:edit", args=[ws.pk, alice.pk]), {"phone": "150 1234 5678", "email": "", "language": "auto"}
+    )
     assert response.status_code == 200
     (error,) = response.context["form"].errors["phone"]
     assert "country code" in error and EXAMPLE in error

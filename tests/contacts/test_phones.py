@@ -56,8 +56,14 @@ def test_C4_national_number_error_explains_the_country_code():
 
 @pytest.mark.parametrize(
     "number, mainland",
-    [("+8613912345678", True), ("+85291234567", False), ("+85366123456", False), ("+886912345678", False),
-     ("+861012345678", False), ("+14155552671", False)],
+    [
+        ("+8613912345678", True),
+        ("+85291234567", False),
+        ("+85366123456", False),
+        ("+886912345678", False),
+        ("+861012345678", False),
+        ("+14155552671", False),
+    ],
 )
 def test_D2_mainland_mobile(number, mainland):
     assert phone_is_mainland_mobile(phone_parse(number)) is mainland

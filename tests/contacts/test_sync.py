@@ -24,7 +24,9 @@ def alice_signs_in(demo, client, django_user_model):
     from alerts.models import Identity
 
     user = django_user_model.objects.create_user("alice", password=DEMO_PASSWORD)
-    Identity.objects.create(user=user, account=demo["accounts"]["intl"], principal=demo["principals"][("intl", "alice")])
+    Identity.objects.create(
+        user=user, account=demo["accounts"]["intl"], principal=demo["principals"][("intl", "alice")]
+    )
 
     def _sign_in():
         # Through the sign-in form: the throttling backend needs the request (client.login has none).
@@ -45,7 +47,9 @@ def test_C12_import_reads_ListUsers_GetUser_ListRoles(demo):
     assert RamDirectoryEntry.objects.get(account__name="demo-intl", name="alice").phone == "852-91234567"
 
 
-def test_C12_sign_in_applies_directory_change_and_follows_C7(alice_signs_in, mailoutbox, sms_outbox, django_capture_on_commit_callbacks):
+def test_C12_sign_in_applies_directory_change_and_follows_C7(
+    alice_signs_in, mailoutbox, sms_outbox, django_capture_on_commit_callbacks
+):
     import_("ListUsers.json")
     with django_capture_on_commit_callbacks(execute=True):
         alice_signs_in()
@@ -100,8 +104,12 @@ def test_C12_list_shows_last_synced(alice_signs_in, demo, sign_in):
 
 @pytest.mark.parametrize(
     "content, message",
-    [("{not json", "not JSON"), ("[]", "expected a RAM API response"), ('{"Foo": 1}', "no Users"),
-     ('{"Users": {"User": [{"DisplayName": "x"}]}}', "has no UserName")],
+    [
+        ("{not json", "not JSON"),
+        ("[]", "expected a RAM API response"),
+        ('{"Foo": 1}', "no Users"),
+        ('{"Users": {"User": [{"DisplayName": "x"}]}}', "has no UserName"),
+    ],
 )
 def test_C12_E1_bad_files_change_nothing(demo, tmp_path, content, message):
     bad = tmp_path / "bad.json"

@@ -26,7 +26,14 @@ def test_C1_ram_user_tab_columns_and_statuses(ws, sign_in, alice):
     contact_update(principal=alice, phone="+8613912345678", email="alice@example.com", language="zh-hans")
     ContactMethod.objects.filter(principal=alice, channel="email").update(status="activated")
     html = tab(sign_in("dw-admin"), ws).content.decode()
-    for header in ["Display Name", "Login Name", "Mobile Phone Number", "Email Address", "Alerting Language", "Operation"]:
+    for header in [
+        "Display Name",
+        "Login Name",
+        "Mobile Phone Number",
+        "Email Address",
+        "Alerting Language",
+        "Operation",
+    ]:
         assert header in html
     alice_row = row(html, "alice")
     assert "Alice Wang" in alice_row and "+8613912345678" in alice_row and "alice@example.com" in alice_row
@@ -47,8 +54,16 @@ def test_C1_lists_every_principal_of_the_account_added_to_any_workspace(ws, sign
     assert 'data-principal="cn-dev"' not in html  # another account
 
 
-@pytest.mark.parametrize("term, expected", [("alice", "alice"), ("Wang", "alice"), ("13912345678", "alice"),
-                                            ("ALICE@EXAMPLE", "alice"), ("+86 139 1234", "alice")])
+@pytest.mark.parametrize(
+    "term, expected",
+    [
+        ("alice", "alice"),
+        ("Wang", "alice"),
+        ("13912345678", "alice"),
+        ("ALICE@EXAMPLE", "alice"),
+        ("+86 139 1234", "alice"),
+    ],
+)
 def test_C1_search_by_name_login_phone_email(ws, sign_in, alice, term, expected):
     contact_update(principal=alice, phone="+8613912345678", email="alice@example.com", language="auto")
     html = tab(sign_in("dw-admin"), ws, q=term).content.decode()
@@ -66,7 +81,10 @@ def test_C1_paginates_50_per_page(ws, sign_in, demo):
     first = tab(client, ws).content.decode()
     assert first.count("data-principal=") == 50 and "Page 1 of 2" in first
     second = tab(client, ws, page=2).content.decode()
-    assert second.count("data-principal=") == Principal.objects.filter(account=account, kind="user", memberships__isnull=False).distinct().count() - 50
+    assert (
+        second.count("data-principal=")
+        == Principal.objects.filter(account=account, kind="user", memberships__isnull=False).distinct().count() - 50
+    )
     assert tab(client, ws, page="zzz").status_code == 200  # E1: a bad page number is page 1
 
 
@@ -88,7 +106,11 @@ def test_C3_edit_form_and_confirm(ws, sign_in, alice, mailoutbox, sms_outbox, dj
         assert label in page
     version = re.search(r'<input type="hidden" name="version" value="(\d+)"', page).group(1)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"phone": "8613912345678", "email": "alice@example.com", "language": "en", "version": version}, follow=True)
+        response = client.post(
+            url,
+            {"phone": "8613912345678", "email": "alice@example.com", "language": "en", "version": version},
+            follow=True,
+        )
     html = response.content.decode()
     assert "An activation link was sent" in html
     assert "Waiting for Activation" in row(html, "alice")
@@ -97,10 +119,12 @@ def test_C3_edit_form_and_confirm(ws, sign_in, alice, mailoutbox, sms_outbox, dj
 
 @pytest.mark.parametrize(
     "data, message",
-    [({"phone": "13912345678", "email": "", "language": "auto"}, "8613912345678"),
-     ({"phone": "", "email": "nope@", "language": "auto"}, "valid email address"),
-     ({"phone": "", "email": "", "language": "klingon"}, "Select a valid choice"),
-     ({"phone": "x" * 100, "email": "", "language": "auto"}, "at most 40 characters")],
+    [
+        ({"phone": "13912345678", "email": "", "language": "auto"}, "8613912345678"),
+        ({"phone": "", "email": "nope@", "language": "auto"}, "valid email address"),
+        ({"phone": "", "email": "", "language": "klingon"}, "Select a valid choice"),
+        ({"phone": "x" * 100, "email": "", "language": "auto"}, "at most 40 characters"),
+    ],
 )
 def test_C3_C4_E1_form_errors_are_clear_and_change_nothing(ws, sign_in, alice, data, message):
     response = sign_in("dw-admin").post(reverse("contacts:edit", args=[ws.pk, alice.pk]), data)
@@ -112,7 +136,9 @@ def test_C3_C4_E1_form_errors_are_clear_and_change_nothing(ws, sign_in, alice, d
 def test_C4_T3_phone_error_in_the_users_language(ws, sign_in, alice):
     client = sign_in("dw-admin")
     client.post(reverse("set_language"), {"language": "zh-hans"})
-    response = client.post(reverse("contacts:edit", args=[ws.pk, alice.pk]), {"phone": "13912345678", "email": "", "language": "auto"})
+    response = client.post(
+        reverse("contacts:edit", args=[ws.pk, alice.pk]), {"phone": "13912345678", "email": "", "language": "auto"}
+    )
     assert "国家" in response.content.decode() and "8613912345678" in response.content.decode()
 
 
@@ -124,15 +150,30 @@ def test_A3_contacts_viewer_is_read_only(ws, sign_in, alice):
     assert 'name="principal"' not in html  # no alternate contact form
     method = alice.contact_methods.get()
     assert client.get(reverse("contacts:edit", args=[ws.pk, alice.pk])).status_code == 403
-    assert client.post(reverse("contacts:edit", args=[ws.pk, alice.pk]), {"phone": "", "email": "", "language": "en"}).status_code == 403
+    assert (
+        client.post(
+            reverse("contacts:edit", args=[ws.pk, alice.pk]), {"phone": "", "email": "", "language": "en"}
+        ).status_code
+        == 403
+    )
     assert client.post(reverse("contacts:resend", args=[ws.pk, method.pk])).status_code == 403
     assert client.post(reverse("alerts:alternate_contact", args=[ws.pk]), {"principal": alice.pk}).status_code == 403
     alice.refresh_from_db()
     assert str(alice.phone) == "+8613912345678"
 
 
-@pytest.mark.parametrize("username, status", [(None, 302), ("developer", 403), ("outsider", 403), ("cn-owner", 403),
-                                              ("contacts-viewer", 403), ("alert-admin", 200), ("owner", 200)])
+@pytest.mark.parametrize(
+    "username, status",
+    [
+        (None, 302),
+        ("developer", 403),
+        ("outsider", 403),
+        ("cn-owner", 403),
+        ("contacts-viewer", 403),
+        ("alert-admin", 200),
+        ("owner", 200),
+    ],
+)
 def test_A1_A4_edit_page_gate(ws, sign_in, alice, username, status):
     assert sign_in(username).get(reverse("contacts:edit", args=[ws.pk, alice.pk])).status_code == status
 
@@ -168,7 +209,9 @@ def test_C11_set_as_alternate_offered_only_for_members_of_this_workspace(ws, sig
 def test_C11_E1_alternate_must_be_a_member(ws, sign_in, demo, value):
     lookup = {"outsider": ("intl", "outsider"), "cn-dev": ("cn", "cn-dev")}
     principal_id = demo["principals"][lookup[value]].pk if value in lookup else value
-    response = sign_in("dw-admin").post(reverse("alerts:alternate_contact", args=[ws.pk]), {"principal": principal_id}, follow=True)
+    response = sign_in("dw-admin").post(
+        reverse("alerts:alternate_contact", args=[ws.pk]), {"principal": principal_id}, follow=True
+    )
     # The help text of the page holds the same words: look in the error messages only.
     errors = re.findall(r'<li class="message error">(.*?)</li>', response.content.decode(), re.S)
     assert errors == ["Choose a RAM user or RAM role that is a member of this workspace."]
@@ -184,7 +227,9 @@ def test_C11_alternate_can_be_cleared(ws, sign_in, demo):
     assert ws.alternate_contact is None
 
 
-def test_outbox_page_shows_own_account_messages_only(ws, demo, sign_in, settings, alice, cn_dev, django_capture_on_commit_callbacks):
+def test_outbox_page_shows_own_account_messages_only(
+    ws, demo, sign_in, settings, alice, cn_dev, django_capture_on_commit_callbacks
+):
     settings.OUTBOX_PAGE = True
     settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
     settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"

@@ -16,9 +16,19 @@ def our_ids(**kwargs):
     return [message.id for message in messages if message.id.startswith("alert_contacts.")]
 
 
-@pytest.mark.parametrize("sender", ["Alert Contacts <alerts@localhost>", "alerts@localhost", "alerts@LOCALHOST.",
-                                    "alerts@localhost.localdomain", "alerts@box.localhost", "alerts@mailhost",
-                                    "root", ""])
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "Alert Contacts <alerts@localhost>",
+        "alerts@localhost",
+        "alerts@LOCALHOST.",
+        "alerts@localhost.localdomain",
+        "alerts@box.localhost",
+        "alerts@mailhost",
+        "root",
+        "",
+    ],
+)
 def test_C7_D1_deploy_check_warns_when_the_sender_is_at_localhost(settings, sender):
     """C7, D1: activation messages and alerts go out by email from DEFAULT_FROM_EMAIL; mail
     servers refuse senders at localhost, so `check --deploy` says so."""
@@ -43,8 +53,14 @@ def check_deploy(**environ):
     unset = {"DEFAULT_FROM_EMAIL", "SECURE_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(PRODUCTION, **environ)
-    return subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=settings.BASE_DIR, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_C7_D1_production_settings_of_the_readme_pass_check_deploy():

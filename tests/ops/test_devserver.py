@@ -44,8 +44,15 @@ class Run:
     whose merged output is read by a thread, so waiting for a line can time out."""
 
     def __init__(self, argv, **kwargs):
-        self.process = subprocess.Popen(argv, cwd=settings.BASE_DIR, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, start_new_session=True, **kwargs)
+        self.process = subprocess.Popen(
+            argv,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            **kwargs,
+        )
         self.lines = queue.SimpleQueue()
         self.seen = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -107,11 +114,16 @@ def test_C7_D8_sigterm_is_forwarded_as_sigterm():
     assert "Traceback" not in output
 
 
-EXITS_3 = f"task worker={sys.executable} -c 'import time; print(\"task worker ready\", flush=True); time.sleep(0.3); exit(3)'"
+EXITS_3 = (
+    f"task worker={sys.executable} -c 'import time; print(\"task worker ready\", flush=True); time.sleep(0.3); exit(3)'"
+)
 
 
-@pytest.mark.parametrize("worker, kill, how", [(child("task worker"), True, "killed by SIGKILL"),
-                                               (EXITS_3, False, "exit status 3")], ids=["killed", "exits"])
+@pytest.mark.parametrize(
+    "worker, kill, how",
+    [(child("task worker"), True, "killed by SIGKILL"), (EXITS_3, False, "exit status 3")],
+    ids=["killed", "exits"],
+)
 def test_C7_D8_when_the_worker_dies_make_run_says_so_and_stops(worker, kill, how):
     """C7, D8: a worker that dies stops the web server too; the supervisor says which process
     stopped and exits non-zero, instead of serving on without sending anything."""
@@ -152,9 +164,15 @@ def test_C7_D8_ctrl_c_on_make_run_stops_the_real_web_server_and_worker(tmp_path)
     """C7, D8: the real `make run` (runserver and run_worker) in a terminal's
     foreground group: Ctrl-C stops everything, with no traceback, crash or make error."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "DJANGO_SETTINGS_MODULE"}}
-    env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", OUTBOX_PATH=str(tmp_path / "outbox.jsonl"),
-               DEBUG="1")
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        OUTBOX_PATH=str(tmp_path / "outbox.jsonl"),
+        DEBUG="1",
+    )
     run = Run(["make", "-o", ".venv/.installed", "run"], env=env)
     try:
         run.wait_for("Quit the server with CONTROL-C", "Starting worker", timeout=240)

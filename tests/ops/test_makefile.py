@@ -6,13 +6,21 @@ import subprocess
 import pytest
 from django.conf import settings
 
-pytestmark = pytest.mark.skipif(not (settings.BASE_DIR / ".venv" / ".installed").exists(), reason="needs `make install`")
+pytestmark = pytest.mark.skipif(
+    not (settings.BASE_DIR / ".venv" / ".installed").exists(), reason="needs `make install`"
+)
 
 
 def make(*arguments):
     env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
-    return subprocess.run(["make", "--no-print-directory", "-s", "-o", ".venv/.installed", *arguments],
-                          cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["make", "--no-print-directory", "-s", "-o", ".venv/.installed", *arguments],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_T3_messages_compiles_only_the_projects_catalogue():

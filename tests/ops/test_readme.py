@@ -21,7 +21,7 @@ def test_C12_readme_import_commands_load_the_example_files(demo, monkeypatch):
     """C12: the README's `import_ram_directory` commands, run as written from the repository
     root, load the example RAM API answers in docs/examples/ into the demo account."""
     prefix = ".venv/bin/python manage.py "
-    commands = [line[len(prefix):] for line in shell_lines() if line.startswith(prefix + "import_ram_directory ")]
+    commands = [line[len(prefix) :] for line in shell_lines() if line.startswith(prefix + "import_ram_directory ")]
     assert len(commands) == 2, commands
     monkeypatch.chdir(settings.BASE_DIR)
     for command in commands:
@@ -30,8 +30,14 @@ def test_C12_readme_import_commands_load_the_example_files(demo, monkeypatch):
         assert all(a.startswith("docs/examples/") for a in arguments if a.endswith(".json")), command
         call_command(*arguments, verbosity=0)
     entries = {(e.kind, e.name): e for e in RamDirectoryEntry.objects.filter(account__name="demo-intl")}
-    assert set(entries) == {("user", "alice"), ("user", "bob"), ("user", "carol"), ("user", "erin"),
-                            ("role", "OnCallBackup"), ("role", "DataOpsRole")}
+    assert set(entries) == {
+        ("user", "alice"),
+        ("user", "bob"),
+        ("user", "carol"),
+        ("user", "erin"),
+        ("role", "OnCallBackup"),
+        ("role", "DataOpsRole"),
+    }
     assert entries[("user", "alice")].email == "alice.wang@example.com"
     assert entries[("user", "alice")].phone == "86-13912345678"
     assert Principal.objects.filter(account__name="demo-intl", name="erin", display_name="Erin Zhao").exists()
@@ -43,7 +49,9 @@ def test_T1_readme_commands_use_the_port_of_make_run():
     urls = [line for line in shell_lines() if "http://127.0.0.1" in line and not line.lstrip().startswith("#")]
     assert urls, "the README shows no command with the console's address"
     for line in urls:
-        assert re.findall(r"http://127\.0\.0\.1:([^/\s\"']+)", line) == ["${PORT:-8000}"] * line.count("http://127.0.0.1:"), line
+        assert re.findall(r"http://127\.0\.0\.1:([^/\s\"']+)", line) == ["${PORT:-8000}"] * line.count(
+            "http://127.0.0.1:"
+        ), line
 
 
 def test_C10_readme_says_how_many_activation_messages_as_the_rule_counts():

@@ -17,8 +17,9 @@ PRINT_KEY = "import config.settings as s; print(s.SECRET_KEY)"
 def import_settings(code="import config.settings", **environ):
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECRET_KEY_FILE"}}
     env.update(environ)
-    return subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_production_without_allowed_hosts_stops_with_a_clear_message():
@@ -30,15 +31,21 @@ def test_production_without_allowed_hosts_stops_with_a_clear_message():
 
 
 def test_production_with_allowed_hosts_starts():
-    result = import_settings("import config.settings as s; print(s.ALLOWED_HOSTS)", DEBUG="0",
-                             SECRET_KEY="x" * 50, ALLOWED_HOSTS="alerts.example.com,alerts2.example.com")
+    result = import_settings(
+        "import config.settings as s; print(s.ALLOWED_HOSTS)",
+        DEBUG="0",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="alerts.example.com,alerts2.example.com",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['alerts.example.com', 'alerts2.example.com']"
 
 
 def test_production_still_requires_secret_key(tmp_path):
     key_file = tmp_path / "secret_key"
-    result = import_settings(DEBUG="0", SECRET_KEY="", ALLOWED_HOSTS="alerts.example.com", SECRET_KEY_FILE=str(key_file))
+    result = import_settings(
+        DEBUG="0", SECRET_KEY="", ALLOWED_HOSTS="alerts.example.com", SECRET_KEY_FILE=str(key_file)
+    )
     assert result.returncode != 0 and "SECRET_KEY must be set when DEBUG is off" in result.stderr
     assert not key_file.exists()
 
@@ -63,8 +70,12 @@ def test_development_key_is_the_same_for_processes_that_start_together(tmp_path)
     key_file = tmp_path / "secret_key"
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
     env.update(DEBUG="1", SECRET_KEY="", SECRET_KEY_FILE=str(key_file))
-    processes = [subprocess.Popen([sys.executable, "-c", PRINT_KEY], cwd=settings.BASE_DIR, env=env,
-                                  stdout=subprocess.PIPE, text=True) for _ in range(6)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", PRINT_KEY], cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(6)
+    ]
     keys = {process.communicate(timeout=60)[0].strip() for process in processes}
     assert keys == {key_file.read_text().strip()}
 

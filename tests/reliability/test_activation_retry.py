@@ -12,8 +12,12 @@ from tests.peers import SmtpPeer
 @pytest.fixture
 def smtp(settings):  # noqa: F811 (this file's own: fast activation retries)
     with SmtpPeer() as peer:
-        settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                        "OPTIONS": {"host": "127.0.0.1", "port": peer.port, "timeout": 5}}}
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": peer.port, "timeout": 5},
+            }
+        }
         settings.DELIVERY_RETRY_BASE_SECONDS = 0
         settings.ACTIVATION_SEND_MAX_ATTEMPTS = 3
         yield peer.handler
@@ -30,14 +34,18 @@ def _update(alice, email, capture):
     return ContactMethod.objects.get(principal=alice, channel="email")
 
 
-def test_C7_D7_a_transient_smtp_refusal_is_retried_and_the_message_arrives(alice, smtp, django_capture_on_commit_callbacks):
+def test_C7_D7_a_transient_smtp_refusal_is_retried_and_the_message_arrives(
+    alice, smtp, django_capture_on_commit_callbacks
+):
     smtp.busy_times["alice.retry@example.com"] = 2  # 451 twice, then accepted
     method = _update(alice, "alice.retry@example.com", django_capture_on_commit_callbacks)
     assert [rcpt for rcpt, _text, _raw in smtp.messages] == [["alice.retry@example.com"]]
     assert method.send_error == ""
 
 
-def test_C7_D7_the_method_shows_the_failure_only_after_the_last_attempt(alice, smtp, django_capture_on_commit_callbacks):
+def test_C7_D7_the_method_shows_the_failure_only_after_the_last_attempt(
+    alice, smtp, django_capture_on_commit_callbacks
+):
     smtp.busy_times["alice.retry@example.com"] = 3  # as many 451s as attempts
     method = _update(alice, "alice.retry@example.com", django_capture_on_commit_callbacks)
     assert smtp.messages == []

@@ -21,8 +21,9 @@ def token(ws):
 
 def post(client, token, body, path="/api/v1/alerts", **headers):
     data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-    return client.post(path, data=data, content_type="application/json",
-                       headers={"Authorization": f"Bearer {token}", **headers})
+    return client.post(
+        path, data=data, content_type="application/json", headers={"Authorization": f"Bearer {token}", **headers}
+    )
 
 
 def test_I1_an_idempotency_key_over_200_characters_is_a_400_not_cut(client, token):
@@ -44,10 +45,15 @@ def test_I1_the_same_key_with_another_body_is_a_422_naming_the_conflict(client, 
     assert Alert.objects.count() == 1
 
 
-@pytest.mark.parametrize("path, method", [
-    ("/api/v1/alerts/null%2Cnull", "get"), ("/api/v1/nothing-here", "get"), ("/api/v1/alerts", "get"),
-    ("/api/v1/alerts/1", "delete"),
-])
+@pytest.mark.parametrize(
+    "path, method",
+    [
+        ("/api/v1/alerts/null%2Cnull", "get"),
+        ("/api/v1/nothing-here", "get"),
+        ("/api/v1/alerts", "get"),
+        ("/api/v1/alerts/1", "delete"),
+    ],
+)
 def test_E1_every_api_answer_is_json_even_404_and_405(client, token, path, method):
     response = getattr(client, method)(path, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code in (404, 405)
@@ -63,8 +69,9 @@ def test_E1_an_oversized_alert_body_is_a_json_413(client, token, settings):
 
 @pytest.mark.parametrize("path", ["/api/v1/alerts", "/api/v1/alertmanager"])
 def test_E1_deeply_nested_json_is_a_400_not_a_500(client, ws, token, path):
-    receiver = api_token_create(workspace=ws, name="am", kind=ApiToken.Kind.ALERTMANAGER, recipients=["alice"],
-                                channels=["email"])[1]
+    receiver = api_token_create(
+        workspace=ws, name="am", kind=ApiToken.Kind.ALERTMANAGER, recipients=["alice"], channels=["email"]
+    )[1]
     nested = "[" * 100_000 + "]" * 100_000
     response = post(client, receiver if "alertmanager" in path else token, nested, path=path)
     assert response.status_code == 400 and response.json()["errors"]["body"]
@@ -92,13 +99,18 @@ def test_I2_identical_notifications_racing_get_the_same_alerts_never_a_500():
     from alerts.demo import demo_load
 
     ws = demo_load(password="demo")["workspaces"]["demo_workspace"]
-    raw = api_token_create(workspace=ws, name="am", kind=ApiToken.Kind.ALERTMANAGER, recipients=["alice"],
-                           channels=["email"])[1]
+    raw = api_token_create(
+        workspace=ws, name="am", kind=ApiToken.Kind.ALERTMANAGER, recipients=["alice"], channels=["email"]
+    )[1]
     body = json.dumps(storm(20))
 
     def send(_index):
-        response = Client().post("/api/v1/alertmanager", data=body, content_type="application/json",
-                                 headers={"Authorization": f"Bearer {raw}"})
+        response = Client().post(
+            "/api/v1/alertmanager",
+            data=body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {raw}"},
+        )
         return response.status_code, len(response.json().get("accepted", []))
 
     answers = race_many(16, send)

@@ -19,8 +19,13 @@ storm = alertmanager_storm
 
 @pytest.fixture
 def receiver(ws):
-    return api_token_create(workspace=ws, name="prometheus", kind=ApiToken.Kind.ALERTMANAGER,
-                            recipients=["alice"], channels=["email", "sms"])[1]
+    return api_token_create(
+        workspace=ws,
+        name="prometheus",
+        kind=ApiToken.Kind.ALERTMANAGER,
+        recipients=["alice"],
+        channels=["email", "sms"],
+    )[1]
 
 
 def post(client, raw, body, path="/api/v1/alertmanager"):
@@ -39,7 +44,8 @@ def test_I2_a_10000_alert_notification_of_about_3_MB_is_accepted_in_one_request(
     assert Delivery.objects.count() == 20_000
     # Chunked: every alert has both of its deliveries, none has more.
     assert set(Alert.objects.values_list("pk", flat=True)) == set(
-        Delivery.objects.filter(channel="sms").values_list("alert_id", flat=True))
+        Delivery.objects.filter(channel="sms").values_list("alert_id", flat=True)
+    )
 
 
 def test_E1_I2_over_the_limits_is_a_json_413_naming_the_limit(client, receiver, settings):
@@ -54,7 +60,8 @@ def test_E1_I2_over_the_limits_is_a_json_413_naming_the_limit(client, receiver, 
 
 
 def test_D8_a_chunk_that_fails_leaves_nothing_half_stored_and_the_answer_says_what_was_accepted(
-        client, receiver, settings, monkeypatch):
+    client, receiver, settings, monkeypatch
+):
     settings.INTAKE_CHUNK_SIZE = 10
     real = Delivery.objects.bulk_create
     calls = []
@@ -80,12 +87,21 @@ def test_D8_a_chunk_that_fails_leaves_nothing_half_stored_and_the_answer_says_wh
 def test_I2_repeats_are_recognised_per_receiver_token(client, ws, receiver):
     """Seen: a second receiver of the same workspace (routes with `continue: true`) answered
     `{"accepted": [], "skipped": 1}` and its recipients never got the alert."""
-    other = api_token_create(workspace=ws, name="oncall", kind=ApiToken.Kind.ALERTMANAGER,
-                             recipients=["role:OnCallBackup"], channels=["email"])[1]
+    other = api_token_create(
+        workspace=ws,
+        name="oncall",
+        kind=ApiToken.Kind.ALERTMANAGER,
+        recipients=["role:OnCallBackup"],
+        channels=["email"],
+    )[1]
     assert len(post(client, receiver, storm(1)).json()["accepted"]) == 1
     assert len(post(client, other, storm(1)).json()["accepted"]) == 1
     assert post(client, other, storm(1)).json() == {"accepted": [], "skipped": 1, "warnings": []}
-    assert sorted(Delivery.objects.values_list("recipient_name", flat=True)) == ["Alice Wang", "Alice Wang", "OnCallBackup"]
+    assert sorted(Delivery.objects.values_list("recipient_name", flat=True)) == [
+        "Alice Wang",
+        "Alice Wang",
+        "OnCallBackup",
+    ]
 
 
 @pytest.fixture
@@ -107,7 +123,9 @@ def short_lock_wait():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_E1_D8_intake_console_and_worker_together_on_one_database_never_answer_500(live_server, settings, short_lock_wait):
+def test_E1_D8_intake_console_and_worker_together_on_one_database_never_answer_500(
+    live_server, settings, short_lock_wait
+):
     """A 3,000-alert notification, sign-ins, console pages, alert API posts and a worker all at once
     (on SQLite: one writer at a time, so every write transaction must stay short)."""
     from alerts.demo import demo_load
@@ -115,8 +133,9 @@ def test_E1_D8_intake_console_and_worker_together_on_one_database_never_answer_5
     settings.INTAKE_CHUNK_SIZE = 250
     demo = demo_load(password="demo")
     ws = demo["workspaces"]["demo_workspace"]
-    am = api_token_create(workspace=ws, name="am", kind=ApiToken.Kind.ALERTMANAGER, recipients=["alice"],
-                          channels=["email", "sms"])[1]
+    am = api_token_create(
+        workspace=ws, name="am", kind=ApiToken.Kind.ALERTMANAGER, recipients=["alice"], channels=["email", "sms"]
+    )[1]
     api = api_token_create(workspace=ws, name="api", kind=ApiToken.Kind.API)[1]
     statuses, errors, done = [], [], threading.Event()
 

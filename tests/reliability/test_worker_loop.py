@@ -86,8 +86,12 @@ def test_D8_the_sweep_sends_what_no_task_woke_up_for(settings):
 
 def test_D8_the_worker_process_exits_non_zero_when_its_loop_dies(tmp_path):
     """A worker that cannot go on must not look alive: `run_worker` exits 1 with the cause logged."""
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-           "DJANGO_SETTINGS_MODULE": "config.settings", "WORKER_FAIL_FOR_TEST": "1"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "WORKER_FAIL_FOR_TEST": "1",
+    }
     script = (
         "import django, sys; django.setup();"
         "from alerts import worker;"

@@ -106,7 +106,9 @@ def test_T2_a_forwarded_for_header_is_ignored_unless_proxies_are_configured(owne
     spoofed = {"HTTP_X_FORWARDED_FOR": "198.51.100.7"}
     assert attempt(owner_locked, "owner", DEMO_PASSWORD, **spoofed).status_code == 429
     settings.TRUSTED_PROXY_COUNT = 1  # now the proxy's X-Forwarded-For names the client
-    assert attempt(owner_locked, "owner", DEMO_PASSWORD, HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7").status_code == 302
+    assert (
+        attempt(owner_locked, "owner", DEMO_PASSWORD, HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7").status_code == 302
+    )
 
 
 def test_T2_the_admin_sign_in_is_throttled_too(demo, client):
@@ -153,7 +155,9 @@ def test_T2_support_unlocks_an_address_for_every_username(demo, client, support,
     first = AccessAttempt.objects.filter(username="a").get()
     page = support.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
     assert "Address locked out until" in page
-    support.post(reverse("admin:axes_accessattempt_changelist"), {"action": "unlock_addresses", "_selected_action": [first.pk]})
+    support.post(
+        reverse("admin:axes_accessattempt_changelist"), {"action": "unlock_addresses", "_selected_action": [first.pk]}
+    )
     assert not AccessAttempt.objects.exists()
     assert attempt(client, "owner", DEMO_PASSWORD).status_code == 302
 

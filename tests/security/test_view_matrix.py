@@ -69,8 +69,11 @@ def url_for(name, demo):
     alice = demo["principals"][("intl", "alice")]
     kind = EXPECTED[name][1]
     args = {
-        None: [], "workspace": [ws.pk], "principal": [ws.pk, alice.pk],
-        "method": [ws.pk, alice.contact_methods.get(channel="email").pk], "link": ["MQ", "nope-nope"],
+        None: [],
+        "workspace": [ws.pk],
+        "principal": [ws.pk, alice.pk],
+        "method": [ws.pk, alice.contact_methods.get(channel="email").pk],
+        "link": ["MQ", "nope-nope"],
     }[kind]
     return reverse(name, args=args)
 

@@ -20,13 +20,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         workspaces = Workspace.objects.filter(name=options["workspace"])
         if options["account"]:
-            workspaces = workspaces.filter(account__name=options["account"]) | workspaces.filter(account__uid=options["account"])
+            workspaces = workspaces.filter(account__name=options["account"]) | workspaces.filter(
+                account__uid=options["account"]
+            )
         workspaces = list(workspaces)
         if len(workspaces) != 1:
             raise CommandError(f"No single workspace named {options['workspace']!r} (add --account?).")
         try:
             token, raw = api_token_create(
-                workspace=workspaces[0], name=options["name"],
+                workspace=workspaces[0],
+                name=options["name"],
                 kind=ApiToken.Kind.ALERTMANAGER if options["alertmanager"] else ApiToken.Kind.API,
                 recipients=[n.strip() for n in options["to"].split(",") if n.strip()],
                 channels=[c.strip() for c in options["channels"].split(",") if c.strip()],

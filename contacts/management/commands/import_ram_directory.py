@@ -34,16 +34,19 @@ class Command(BaseCommand):
                     Principal.objects.filter(pk=principal.pk).update(display_name=display_name)
                 entry = RamDirectoryEntry.objects.filter(account=found, kind=kind, name=name).first()
                 if entry is None:
-                    RamDirectoryEntry.objects.create(account=found, kind=kind, name=name, display_name=display_name,
-                                                     phone=phone, email=email)
+                    RamDirectoryEntry.objects.create(
+                        account=found, kind=kind, name=name, display_name=display_name, phone=phone, email=email
+                    )
                     created += 1
                 elif (entry.display_name, entry.phone, entry.email) != (display_name, phone, email):
                     entry.display_name, entry.phone, entry.email = display_name, phone, email
                     entry.save()
                     updated += 1
-        self.stdout.write(self.style.SUCCESS(
-            f"{len(records)} directory entries read for {found.name}: {created} new, {updated} changed."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{len(records)} directory entries read for {found.name}: {created} new, {updated} changed."
+            )
+        )
 
     def records_of(self, path):
         try:
@@ -73,8 +76,15 @@ class Command(BaseCommand):
             name = user.get("UserName") if isinstance(user, dict) else None
             if not isinstance(name, str) or not name:
                 raise CommandError(f"{path}: user #{index + 1} has no UserName")
-            records.append((Principal.Kind.USER, name, str(user.get("DisplayName") or ""),
-                            str(user.get("MobilePhone") or ""), str(user.get("Email") or "")))
+            records.append(
+                (
+                    Principal.Kind.USER,
+                    name,
+                    str(user.get("DisplayName") or ""),
+                    str(user.get("MobilePhone") or ""),
+                    str(user.get("Email") or ""),
+                )
+            )
         for index, role in enumerate(roles or []):
             name = role.get("RoleName") if isinstance(role, dict) else None
             if not isinstance(name, str) or not name:
