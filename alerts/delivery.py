@@ -27,7 +27,8 @@ class Reason:
     NOT_MOBILE = (
         "NOT_MOBILE",
         _(
-            "Phone calls and text messages go only to mobile numbers; this Chinese mainland number is not a mobile number."
+            "Phone calls and text messages go only to mobile numbers; "
+            "this Chinese mainland number is not a mobile number."
         ),
     )
     NO_ACCOUNT_RECIPIENT = "NO_ACCOUNT_RECIPIENT", _("The account has no Basic Receiving Management email address.")

@@ -155,8 +155,18 @@ def demo_load(*, password=None):
     for name, display, names, grants in CN_USERS:
         add("cn", Principal.Kind.USER, name, display, names, grants)
 
-    # Activated contacts that show every delivery rule (D2–D6); see the README. Set once: a later
-    # run keeps what people changed while trying the product.
+    _demo_contacts_set(principals, now)
+    Workspace.objects.filter(pk=workspaces["demo_workspace"].pk, alternate_contact__isnull=True).update(
+        alternate_contact=principals[("intl", "OnCallBackup")]
+    )
+
+    _sign_ins_set(accounts, principals, password)
+    return {"accounts": accounts, "workspaces": workspaces, "principals": principals}
+
+
+def _demo_contacts_set(principals, now):
+    """Activated contacts that show every delivery rule (D2–D6); see the README. Set once: a later
+    run keeps what people changed while trying the product."""
     for name, phone, email, language in DEMO_CONTACTS:
         principal = principals[("intl", name)]
         if principal.phone or principal.email or principal.contact_methods.exists():
@@ -169,10 +179,9 @@ def demo_load(*, password=None):
                     channel=channel,
                     defaults={"status": ContactMethod.Status.ACTIVATED, "link_sent_at": now, "activated_at": now},
                 )
-    Workspace.objects.filter(pk=workspaces["demo_workspace"].pk, alternate_contact__isnull=True).update(
-        alternate_contact=principals[("intl", "OnCallBackup")]
-    )
 
+
+def _sign_ins_set(accounts, principals, password):
     User = get_user_model()
     for username, (account_key, principal_name) in SIGN_INS.items():
         user, _ = User.objects.get_or_create(username=username)
@@ -187,7 +196,6 @@ def demo_load(*, password=None):
     support, _ = User.objects.get_or_create(username=SUPPORT_SIGN_IN)
     support.is_staff = support.is_superuser = True
     _password_set(support, password)
-    return {"accounts": accounts, "workspaces": workspaces, "principals": principals}
 
 
 def _password_set(user, password):

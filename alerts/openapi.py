@@ -196,7 +196,8 @@ OPENAPI = {
             "post": {
                 "operationId": "alertmanagerWebhook",
                 "summary": "Prometheus Alertmanager webhook receiver",
-                "description": "Each alert of the group becomes an alert to the receiver token's recipients and channels. "
+                "description": "Each alert of the group becomes an alert to the receiver token's recipients "
+                "and channels. "
                 "Limits: {am_bytes} bytes and {am_alerts} alerts per notification (413 above them; "
                 "set max_alerts in Alertmanager's webhook_config).",
                 "requestBody": {

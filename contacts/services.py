@@ -57,20 +57,28 @@ def limit_message(limited):
     }
     if limited.scope == ContactMethod.Channel.PHONE:
         text = ngettext(
-            "Too many activation messages to this number (at most %(limit)d in %(window)d minutes). Try again after %(time)s, in %(wait)d minute.",
-            "Too many activation messages to this number (at most %(limit)d in %(window)d minutes). Try again after %(time)s, in %(wait)d minutes.",
+            "Too many activation messages to this number (at most %(limit)d in %(window)d minutes)."
+            " Try again after %(time)s, in %(wait)d minute.",
+            "Too many activation messages to this number (at most %(limit)d in %(window)d minutes)."
+            " Try again after %(time)s, in %(wait)d minutes.",
             params["wait"],
         )
     elif limited.scope == ContactMethod.Channel.EMAIL:
         text = ngettext(
-            "Too many activation messages to this address (at most %(limit)d in %(window)d minutes). Try again after %(time)s, in %(wait)d minute.",
-            "Too many activation messages to this address (at most %(limit)d in %(window)d minutes). Try again after %(time)s, in %(wait)d minutes.",
+            "Too many activation messages to this address (at most %(limit)d in %(window)d minutes)."
+            " Try again after %(time)s, in %(wait)d minute.",
+            "Too many activation messages to this address (at most %(limit)d in %(window)d minutes)."
+            " Try again after %(time)s, in %(wait)d minutes.",
             params["wait"],
         )
     else:
         text = ngettext(
-            "Too many activation messages for this contact (at most %(limit)d in %(window)d minutes, all numbers and addresses together). Try again after %(time)s, in %(wait)d minute.",
-            "Too many activation messages for this contact (at most %(limit)d in %(window)d minutes, all numbers and addresses together). Try again after %(time)s, in %(wait)d minutes.",
+            "Too many activation messages for this contact (at most %(limit)d in %(window)d minutes,"
+            " all numbers and addresses together)."
+            " Try again after %(time)s, in %(wait)d minute.",
+            "Too many activation messages for this contact (at most %(limit)d in %(window)d minutes,"
+            " all numbers and addresses together)."
+            " Try again after %(time)s, in %(wait)d minutes.",
             params["wait"],
         )
     return text % params

@@ -134,7 +134,8 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
             messages.success(
                 self.request,
                 _(
-                    "Saved. An activation link was sent to: %(methods)s. It stays Waiting for Activation until its owner opens the link."
+                    "Saved. An activation link was sent to: %(methods)s. "
+                    "It stays Waiting for Activation until its owner opens the link."
                 )
                 % {"methods": ", ".join(str(n) for n in names)},
             )

@@ -15,7 +15,10 @@ call_command("migrate", verbosity=0)
 call_command("collectstatic", "--noinput", verbosity=0)
 from django.test import Client
 response = Client().get("/accounts/login/", secure=True, headers={"host": "alerts.example.com"})
-cookies = {name: {"secure": bool(morsel["secure"]), "httponly": bool(morsel["httponly"])} for name, morsel in response.cookies.items()}
+cookies = {
+    name: {"secure": bool(morsel["secure"]), "httponly": bool(morsel["httponly"])}
+    for name, morsel in response.cookies.items()
+}
 insecure = Client().get("/accounts/login/", headers={"host": "alerts.example.com"})
 print(json.dumps({"status": response.status_code, "headers": dict(response.headers), "cookies": cookies,
                   "http_status": insecure.status_code, "http_location": insecure.get("Location", "")}))

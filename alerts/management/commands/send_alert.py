@@ -62,5 +62,6 @@ class Command(BaseCommand):
             via = f" ← fallback for #{d.replaces_id}" if d.replaces_id else ""
             reason = f" {d.reason_code}: {d.reason}" if d.reason_code else ""
             self.stdout.write(
-                f"#{d.pk} {d.channel:<7} {d.get_role_display():<38} {d.recipient_name} <{d.address}> [{d.language}] {d.status}{reason}{via}"
+                f"#{d.pk} {d.channel:<7} {d.get_role_display():<38} {d.recipient_name} <{d.address}> "
+                f"[{d.language}] {d.status}{reason}{via}"
             )
