@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.channel_errors import DeliveryError
 from contacts.destinations import validate_outbound_url
-from contacts.versioning import StaleEdit, version_of
+from contacts.versioning import StaleEdit, history_author_set, version_of
 
 from .channels.base import AlertMessage
 from .channels.webhook import WebhookChannel
@@ -42,7 +42,7 @@ def webhook_configure(*, workspace, url, by=None, version=None):
         if webhook is None:
             secret = _new_secret()
             webhook = WorkspaceWebhook(workspace=workspace, url=url, secret=secret)
-            webhook._history_user = by
+            history_author_set(webhook, by=by)
             try:
                 with transaction.atomic():
                     webhook.save()
@@ -55,7 +55,7 @@ def webhook_configure(*, workspace, url, by=None, version=None):
             return webhook, secret
         if webhook.url != url:
             webhook.url = url
-            webhook._history_user = by
+            history_author_set(webhook, by=by)
             webhook.save(update_fields=["url"])
     return webhook, None
 
