@@ -61,11 +61,30 @@ def _is_national_cn_mobile(digits):
     )
 
 
-def phone_is_mainland_mobile(number):
-    """D2: country code 86, region CN, mobile type (Hong Kong, Macao, Taiwan are not mainland)."""
+def _as_number(number: "str | phonenumbers.PhoneNumber | None") -> "phonenumbers.PhoneNumber | None":
+    if number is None or isinstance(number, phonenumbers.PhoneNumber):
+        return number
+    try:
+        return phonenumbers.parse(str(number), None)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def phone_in_mainland(number: "str | phonenumbers.PhoneNumber | None") -> bool:
+    """D2, D4: a Chinese mainland number (country code 86, region CN; Hong Kong, Macao and Taiwan
+    are not mainland). Text messages and calls go to it directly; to any other number they go
+    through the workspace's custom webhook. Accepts E.164 text or a parsed number."""
+    parsed = _as_number(number)
+    return parsed is not None and phonenumbers.region_code_for_number(parsed) == "CN"
+
+
+def phone_is_mainland_mobile(number: "str | phonenumbers.PhoneNumber | None") -> bool:
+    """D2: a Chinese mainland number of the mobile type, the only numbers phone calls go to."""
+    parsed = _as_number(number)
     return (
-        phonenumbers.region_code_for_number(number) == "CN"
-        and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+        parsed is not None
+        and phone_in_mainland(parsed)
+        and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
     )
 
 

@@ -62,11 +62,3 @@ def contact_sync_at_sign_in(*, principal):
         RamDirectoryEntry.objects.filter(pk=entry.pk).update(applied_phone=entry.phone, applied_email=entry.email)
         Principal.objects.filter(pk=principal.pk).update(last_synced_at=timezone.now())
     return change
-
-
-def on_sign_in(sender, request, user, **kwargs):
-    from alerts.access import identity_of
-
-    identity = identity_of(user)
-    if identity is not None and identity.principal_id is not None:
-        contact_sync_at_sign_in(principal=identity.principal)

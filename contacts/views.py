@@ -19,6 +19,7 @@ from alerts.access import Perm, WorkspaceAccessMixin, identity_of, is_member, wo
 
 from .activation import activation_confirm
 from .forms import ContactForm
+from .language import account_language
 from .models import ContactMethod, Language, Principal
 from .outbox import outbox_read
 from .phones import email_mask, phone_mask, phone_parse
@@ -83,7 +84,7 @@ class ContactListView(WorkspaceAccessMixin, TemplateView):
             Kind=Principal.Kind,
             nav="contacts",
             can_edit=Perm.MANAGE_CONTACTS in self.permissions,
-            auto_language=Language.CHINESE.label if self.workspace.account.is_china_site else Language.ENGLISH.label,
+            auto_language=Language(account_language(self.workspace.account)).label,
             alternate=alternate,
             alternate_methods={m.channel: m for m in alternate.contact_methods.all()} if alternate else {},
         )
