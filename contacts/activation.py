@@ -11,7 +11,7 @@ from .language import alerting_language, text_message_language
 from .mail_backends import ACCOUNT_HEADER, KIND_HEADER, LANGUAGE_HEADER, PRINCIPAL_HEADER
 from .models import ContactMethod
 from .sms import TextMessage, sms_send
-from .tokens import LinkState, activation_token_generator, method_uid
+from .tokens import LinkState, activation_token_generator, link_valid_hours, method_uid
 
 
 def activation_link(method):
@@ -30,7 +30,7 @@ def activation_send(method):
     context = {
         "principal": principal,
         "link": activation_link(method),
-        "hours": settings.ACTIVATION_LINK_TTL_SECONDS // 3600,
+        "hours": link_valid_hours(),
         "account": principal.account,
     }
     with translation.override(language):

@@ -59,6 +59,12 @@ class ActivationTokenGenerator:
 activation_token_generator = ActivationTokenGenerator()
 
 
+def link_valid_hours() -> int:
+    """How long an activation link works, in whole hours, as the pages and messages say it
+    (ACTIVATION_LINK_TTL_SECONDS, 24 hours by default; never said as less than one hour)."""
+    return max(1, settings.ACTIVATION_LINK_TTL_SECONDS // 3600)
+
+
 def method_uid(method):
     return urlsafe_base64_encode(force_bytes(method.pk))
 

@@ -31,7 +31,7 @@ from .services import (
     email_normalize,
     limit_message,
 )
-from .tokens import LinkState, activation_token_generator, method_for_uid, method_uid
+from .tokens import LinkState, activation_token_generator, link_valid_hours, method_for_uid, method_uid
 from .versioning import StaleEdit, conflict_for
 
 PAGE_SIZE = 50
@@ -173,6 +173,7 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
             nav="contacts",
             Kind=Principal.Kind,
             methods={m.channel: m for m in principal.contact_methods.all()},
+            link_hours=link_valid_hours(),
         )
         return context
 
@@ -278,7 +279,7 @@ class ActivateView(View):
         return self.session_tokens(request).get(str(method.pk)) if method is not None else None
 
     def render(self, request, state, method, reopen=False):
-        context = {"state": state.value, "hours": settings.ACTIVATION_LINK_TTL_SECONDS // 3600, "reopen": reopen}
+        context = {"state": state.value, "hours": link_valid_hours(), "reopen": reopen}
         status = 200
         if state is LinkState.VALID:
             masked = (
