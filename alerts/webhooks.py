@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from contacts.messaging import Message, message_send
 from contacts.messaging.destinations import validate_outbound_url
 from contacts.messaging.failures import DeliveryError
-from contacts.versioning import StaleEdit, version_of
+from contacts.versioning import StaleEdit, history_author_set, version_of
 
 from .messages import reason_text, webhook_test_payload
 from .models import WorkspaceWebhook
@@ -41,7 +41,7 @@ def webhook_configure(*, workspace, url, by=None, version=None):
         if webhook is None:
             secret = _new_secret()
             webhook = WorkspaceWebhook(workspace=workspace, url=url, secret=secret)
-            webhook._history_user = by
+            history_author_set(webhook, by=by)
             try:
                 with transaction.atomic():
                     webhook.save()
@@ -54,7 +54,7 @@ def webhook_configure(*, workspace, url, by=None, version=None):
             return webhook, secret
         if webhook.url != url:
             webhook.url = url
-            webhook._history_user = by
+            history_author_set(webhook, by=by)
             webhook.save(update_fields=["url"])
     return webhook, None
 

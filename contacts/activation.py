@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from .language import alerting_language, text_message_language
 from .messaging import Message, message_send
 from .models import ContactMethod
-from .tokens import LinkState, activation_token_generator, method_uid
+from .tokens import LinkState, activation_token_generator, link_valid_hours, method_uid
 
 
 def activation_link(method):
@@ -30,7 +30,7 @@ def activation_send(method):
     context = {
         "principal": principal,
         "link": activation_link(method),
-        "hours": settings.ACTIVATION_LINK_TTL_SECONDS // 3600,
+        "hours": link_valid_hours(),
         "account": principal.account,
     }
     with translation.override(language):

@@ -1,6 +1,5 @@
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -19,6 +18,7 @@ from alerts.access import Perm, WorkspaceAccessMixin, is_member
 
 from .activation import activation_confirm
 from .forms import ContactForm
+from .language import account_language
 from .messaging.outbox import outbox_active, outbox_read, outbox_visible
 from .models import ContactMethod, Language, Principal
 from .phones import email_mask, phone_mask, phone_parse
@@ -30,7 +30,7 @@ from .services import (
     email_normalize,
     limit_message,
 )
-from .tokens import LinkState, activation_token_generator, method_for_uid, method_uid
+from .tokens import LinkState, activation_token_generator, link_valid_hours, method_for_uid, method_uid
 from .versioning import StaleEdit, conflict_for
 
 PAGE_SIZE = 50
@@ -83,7 +83,7 @@ class ContactListView(WorkspaceAccessMixin, TemplateView):
             Kind=Principal.Kind,
             nav="contacts",
             can_edit=Perm.MANAGE_CONTACTS in self.permissions,
-            auto_language=Language.CHINESE.label if self.workspace.account.is_china_site else Language.ENGLISH.label,
+            auto_language=Language(account_language(self.workspace.account)).label,
             alternate=alternate,
             alternate_methods={m.channel: m for m in alternate.contact_methods.all()} if alternate else {},
         )
@@ -172,6 +172,7 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
             nav="contacts",
             Kind=Principal.Kind,
             methods={m.channel: m for m in principal.contact_methods.all()},
+            link_hours=link_valid_hours(),
         )
         return context
 
@@ -277,7 +278,7 @@ class ActivateView(View):
         return self.session_tokens(request).get(str(method.pk)) if method is not None else None
 
     def render(self, request, state, method, reopen=False):
-        context = {"state": state.value, "hours": settings.ACTIVATION_LINK_TTL_SECONDS // 3600, "reopen": reopen}
+        context = {"state": state.value, "hours": link_valid_hours(), "reopen": reopen}
         status = 200
         if state is LinkState.VALID:
             masked = (
