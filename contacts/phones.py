@@ -7,21 +7,25 @@ page writes it). A default region is never used: it would silently turn a nation
 """
 
 import re
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import PhoneNumber
 
+if TYPE_CHECKING:  # django-stubs (a development dependency) names lazy translations
+    from django_stubs_ext import StrOrPromise
+
 EXAMPLE = "8613912345678"
 IGNORED = re.compile(r"[\s\-().\u00a0]")
 
 
-def _error(message):
+def _error(message: "StrOrPromise") -> ValidationError:
     return ValidationError(message, code="invalid_phone", params={"example": EXAMPLE})
 
 
-def phone_parse(raw):
+def phone_parse(raw: str | None) -> PhoneNumber:
     """Return the number as a PhoneNumber (stored as E.164) or raise ValidationError."""
     text = IGNORED.sub("", raw or "")
     if text.startswith("+"):
@@ -49,7 +53,7 @@ def phone_parse(raw):
     return PhoneNumber.from_string("+" + digits)
 
 
-def _is_national_cn_mobile(digits):
+def _is_national_cn_mobile(digits: str) -> bool:
     try:
         number = phonenumbers.parse(digits, "CN")
     except phonenumbers.NumberParseException:
@@ -88,7 +92,7 @@ def phone_is_mainland_mobile(number: "str | phonenumbers.PhoneNumber | None") ->
     )
 
 
-def phone_mask(value):
+def phone_mask(value: object) -> str:
     """+8613912345678 -> +86 139****5678, for pages that must not show the whole number."""
     text = str(value)
     if len(text) < 8:
@@ -102,6 +106,6 @@ def phone_mask(value):
     return prefix + national[:3] + "****" + national[-4:]
 
 
-def email_mask(value):
+def email_mask(value: object) -> str:
     local, _, domain = str(value).partition("@")
     return (local[:1] + "***" + "@" + domain) if domain else "***"
