@@ -11,14 +11,14 @@ WORKER_CMD = $(PY) manage.py run_worker
 # pyenv picks 3.13.0 for `python3` through .python-version.
 PYTHON ?= $(shell for p in python3 python3.13 python3.12; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: run test test-fast install prepare messages lint bench clean which-python
+.PHONY: run test test-fast install prepare messages lint fmt check check-django bench clean which-python
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (found: $$(python3 --version 2>&1))." >&2; exit 1; fi
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
 install: $(VENV)/.installed
@@ -58,6 +58,25 @@ test-fast: install messages
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# Rewrites the code in the house style (ruff format) and applies ruff's safe fixes.
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# What CI checks before the tests (also the pre-commit hooks): lint, format, types, migrations in
+# step with the models, and Django's deployment checks under production settings.
+CHECK_ENV = DEBUG=0 SECRET_KEY=check-deploy-only-this-is-not-a-real-key-0123456789abcdef ALLOWED_HOSTS=alerts.example.com \
+	DEFAULT_FROM_EMAIL="Alert Contacts <alerts@example.com>"
+check: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	@$(MAKE) -s check-django
+
+check-django: install
+	$(PY) manage.py makemigrations --check --dry-run
+	env -u DJANGO_ALLOW_ASYNC_UNSAFE $(CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) var test-artifacts

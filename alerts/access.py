@@ -1,4 +1,4 @@
-"""The one access gate for Alert Settings (SPEC A1–A4).
+"""The one access gate for Alert Settings (rules A1–A4).
 
 `workspace_permissions()` is the plain function every caller uses (views through
 `WorkspaceAccessMixin`, later services and the API). It answers which alert permissions an

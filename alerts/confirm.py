@@ -47,3 +47,20 @@ def shown_once_take(request, key):
         request.session[_SHOWN_ONCE] = stored
         request.session.modified = True
     return value
+
+
+class ShownOnceMixin:
+    """A page that shows a new secret once after its POST redirected here: GET takes the value
+    stored under `shown_once_prefix:<workspace id>` and passes it to the template as
+    `shown_once_context`."""
+
+    shown_once_prefix = ""
+    shown_once_context = ""
+
+    @property
+    def shown_once_key(self):
+        return f"{self.shown_once_prefix}:{self.workspace.pk}"
+
+    def get(self, request, *args, **kwargs):
+        shown = shown_once_take(request, self.shown_once_key)
+        return self.render_to_response(self.get_context_data(**{self.shown_once_context: shown}))

@@ -14,13 +14,13 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from contacts.channel_errors import IncorrectContact, PermanentFailure, TransientFailure
+from contacts.messaging import message_send
+from contacts.messaging.failures import IncorrectContact, PermanentFailure, TransientFailure
 
-from .channels import channel_backend
 from .delivery import fallback_create, wake_workers
 from .limits import LIMITED, limit_take
 from .messages import alert_message
-from .models import Channel, Delivery, WorkspaceWebhook
+from .models import Delivery, WorkspaceWebhook
 
 logger = logging.getLogger(__name__)
 Status = Delivery.Status
@@ -103,17 +103,17 @@ def _send(delivery, worker, webhook):
                     "The daily maximum for this channel is reached (Alert Resources).",
                     fallback=False,
                 )
-    backend_channel = Channel.WEBHOOK if delivery.route == Delivery.Route.WEBHOOK else delivery.channel
     try:
-        channel_backend(backend_channel).send(alert_message(delivery, webhook))
+        # Through the transport of the message's channel: webhook for the webhook route (contacts.messaging).
+        message_send(alert_message(delivery, webhook))
     except IncorrectContact as error:
         return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=True)
     except TransientFailure as error:
         return _retry_or_fail(delivery, worker, error.code, error.text)
     except PermanentFailure as error:
         return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=False)
-    except Exception as error:  # a backend bug must not leave the delivery unfinished (D8)
-        logger.exception("Channel backend %s raised on delivery %s", backend_channel, delivery_id)
+    except Exception as error:  # a transport's bug must not leave the delivery unfinished (D8)
+        logger.exception("Sending delivery %s (%s, route %s) raised", delivery_id, delivery.channel, delivery.route)
         return _retry_or_fail(delivery, worker, "BACKEND_ERROR", f"{type(error).__name__}: {error}")
     return _finish(delivery, worker, Status.SEND_SUCCESS, "", "", fallback=False)
 

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from contacts.versioning import StaleEdit, version_of
+from contacts.versioning import StaleEdit, history_author_set, version_of
 
 from .models import AlertLimit, Channel, UsageCounter
 
@@ -65,7 +65,7 @@ def alert_limit_set(*, account, region, max_sms_per_day, max_voice_per_day, by=N
         elif (limit.max_sms_per_day, limit.max_voice_per_day) == (max_sms_per_day, max_voice_per_day):
             return limit
         limit.max_sms_per_day, limit.max_voice_per_day = max_sms_per_day, max_voice_per_day
-        limit._history_user = by
+        history_author_set(limit, by=by)
         if limit.pk is None:
             try:
                 with transaction.atomic():

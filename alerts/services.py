@@ -1,6 +1,7 @@
 """Write paths of the alerts app."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,14 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from contacts.models import ContactMethod
 
 from .intake import alert_accept
-from .models import Channel, Delivery, Workspace
+from .models import Alert, Channel, Delivery, Workspace
 
 
 class TestMessageLimited(Exception):
     """Too many test messages for one contact method in the window (I3)."""
 
 
-def workspace_alternate_contact_set(*, workspace, principal_id, by=None):
+def workspace_alternate_contact_set(*, workspace: Workspace, principal_id: int | None, by: Any = None) -> Workspace:
     """Make a member of the workspace its alternate alert contact, or clear it (None) (C11)."""
     with transaction.atomic():
         workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
@@ -33,7 +34,7 @@ def workspace_alternate_contact_set(*, workspace, principal_id, by=None):
     return workspace
 
 
-def test_message_send(*, workspace, method, by=None):
+def test_message_send(*, workspace: Workspace, method: ContactMethod, by: Any = None) -> Alert:
     """Send a test message to one Activated contact method (I3), at most TEST_MESSAGE_LIMIT per
     method per window. The method's row is locked while the recent ones are counted and the new
     one is stored, so simultaneous clicks cannot all pass the count. Returns the alert."""

@@ -28,7 +28,7 @@ from .access import (
     workspaces_visible_to,
 )
 from .api_tokens import api_token_create, api_token_revoke
-from .confirm import confirmation_required, shown_once_put, shown_once_take
+from .confirm import ShownOnceMixin, confirmation_required, shown_once_put
 from .limits import alert_limit_set, usage_summary
 from .models import Alert, AlertLimit, ApiToken, Channel, Delivery, WorkspaceWebhook
 from .regions import current_region, region_choose
@@ -284,11 +284,12 @@ class AlertResourcesView(WorkspaceAccessMixin, TemplateView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class ApiTokensView(WorkspaceAccessMixin, TemplateView):
+class ApiTokensView(ShownOnceMixin, WorkspaceAccessMixin, TemplateView):
     """API tokens and Alertmanager receivers of the workspace (I1, I2): create (shown once), revoke."""
 
     required_permission = Perm.MANAGE_CONTACTS
     template_name = "alerts/api_tokens.html"
+    shown_once_prefix, shown_once_context = "token", "new_token"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -301,13 +302,6 @@ class ApiTokensView(WorkspaceAccessMixin, TemplateView):
             alertmanager_url=self.request.build_absolute_uri(reverse("api:alertmanager")),
         )
         return context
-
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(new_token=shown_once_take(request, self.shown_once_key)))
-
-    @property
-    def shown_once_key(self):
-        return f"token:{self.workspace.pk}"
 
     def post(self, request, *args, **kwargs):
         here = reverse("alerts:api_tokens", args=[self.workspace.pk])
@@ -354,11 +348,12 @@ class ApiTokensView(WorkspaceAccessMixin, TemplateView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
+class WebhookSettingsView(ShownOnceMixin, WorkspaceAccessMixin, TemplateView):
     """The custom webhook: URL, secret (shown once, rotatable), Test connectivity (D4, I3)."""
 
     required_permission = Perm.MANAGE_CONTACTS
     template_name = "alerts/webhook_settings.html"
+    shown_once_prefix, shown_once_context = "webhook-secret", "new_secret"
     DESTRUCTIVE = {
         "rotate": (
             gettext_lazy("Generate a new secret?"),
@@ -385,13 +380,6 @@ class WebhookSettingsView(WorkspaceAccessMixin, TemplateView):
         context.setdefault("version", version_of(webhook))
         context.update(nav="webhook", webhook=webhook)
         return context
-
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(new_secret=shown_once_take(request, self.shown_once_key)))
-
-    @property
-    def shown_once_key(self):
-        return f"webhook-secret:{self.workspace.pk}"
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action", "save")

@@ -19,6 +19,7 @@ from .services import (
     email_normalize,
     limit_message,
 )
+from .versioning import history_author_set
 
 
 @admin.register(Account)
@@ -129,7 +130,7 @@ class PrincipalAdmin(SimpleHistoryAdmin):
             obj.phone, obj.email, obj.language = current.phone, current.email, current.language
         else:
             obj.phone, obj.email = "", ""
-        obj._history_user = request.user
+        history_author_set(obj, by=request.user)
         obj.save()
         try:
             contact_update(principal=obj, by=request.user, **wanted)

@@ -7,21 +7,25 @@ page writes it). A default region is never used: it would silently turn a nation
 """
 
 import re
+from typing import TYPE_CHECKING
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import PhoneNumber
 
+if TYPE_CHECKING:  # django-stubs (a development dependency) names lazy translations
+    from django_stubs_ext import StrOrPromise
+
 EXAMPLE = "8613912345678"
 IGNORED = re.compile(r"[\s\-().\u00a0]")
 
 
-def _error(message):
+def _error(message: "StrOrPromise") -> ValidationError:
     return ValidationError(message, code="invalid_phone", params={"example": EXAMPLE})
 
 
-def phone_parse(raw):
+def phone_parse(raw: str | None) -> PhoneNumber:
     """Return the number as a PhoneNumber (stored as E.164) or raise ValidationError."""
     text = IGNORED.sub("", raw or "")
     if text.startswith("+"):
@@ -49,7 +53,7 @@ def phone_parse(raw):
     return PhoneNumber.from_string("+" + digits)
 
 
-def _is_national_cn_mobile(digits):
+def _is_national_cn_mobile(digits: str) -> bool:
     try:
         number = phonenumbers.parse(digits, "CN")
     except phonenumbers.NumberParseException:
@@ -61,15 +65,34 @@ def _is_national_cn_mobile(digits):
     )
 
 
-def phone_is_mainland_mobile(number):
-    """D2: country code 86, region CN, mobile type (Hong Kong, Macao, Taiwan are not mainland)."""
+def _as_number(number: "str | phonenumbers.PhoneNumber | None") -> "phonenumbers.PhoneNumber | None":
+    if number is None or isinstance(number, phonenumbers.PhoneNumber):
+        return number
+    try:
+        return phonenumbers.parse(str(number), None)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def phone_in_mainland(number: "str | phonenumbers.PhoneNumber | None") -> bool:
+    """D2, D4: a Chinese mainland number (country code 86, region CN; Hong Kong, Macao and Taiwan
+    are not mainland). Text messages and calls go to it directly; to any other number they go
+    through the workspace's custom webhook. Accepts E.164 text or a parsed number."""
+    parsed = _as_number(number)
+    return parsed is not None and phonenumbers.region_code_for_number(parsed) == "CN"
+
+
+def phone_is_mainland_mobile(number: "str | phonenumbers.PhoneNumber | None") -> bool:
+    """D2: a Chinese mainland number of the mobile type, the only numbers phone calls go to."""
+    parsed = _as_number(number)
     return (
-        phonenumbers.region_code_for_number(number) == "CN"
-        and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+        parsed is not None
+        and phone_in_mainland(parsed)
+        and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
     )
 
 
-def phone_mask(value):
+def phone_mask(value: object) -> str:
     """+8613912345678 -> +86 139****5678, for pages that must not show the whole number."""
     text = str(value)
     if len(text) < 8:
@@ -83,6 +106,6 @@ def phone_mask(value):
     return prefix + national[:3] + "****" + national[-4:]
 
 
-def email_mask(value):
+def email_mask(value: object) -> str:
     local, _, domain = str(value).partition("@")
     return (local[:1] + "***" + "@" + domain) if domain else "***"

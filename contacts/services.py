@@ -2,8 +2,10 @@
 
 import hashlib
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
@@ -17,7 +19,7 @@ from django.utils.translation import ngettext
 
 from .models import ActivationMessage, ContactMethod, Language, Principal
 from .phones import phone_parse
-from .versioning import StaleEdit
+from .versioning import StaleEdit, history_author_set
 
 
 class ResendLimited(Exception):
@@ -25,12 +27,12 @@ class ResendLimited(Exception):
     to one address, or ACTIVATION_CONTACT_LIMIT for one contact, per window. `scope` is the
     channel of the address ("phone", "email") or "contact"; `retry_at` when it is possible again."""
 
-    def __init__(self, retry_at, *, scope, limit):
+    def __init__(self, retry_at: datetime, *, scope: str, limit: int) -> None:
         super().__init__(retry_at, scope, limit)
         self.retry_at, self.scope, self.limit = retry_at, scope, limit
 
     @property
-    def retry_after_seconds(self):
+    def retry_after_seconds(self) -> int:
         return max(1, math.ceil((self.retry_at - timezone.now()).total_seconds()))
 
 
@@ -38,12 +40,12 @@ class ActivationLimited(ValidationError):
     """An edit refused as a whole (nothing saved, E1) because a new value's activation message
     would pass a limit; the message is on the field of each value concerned."""
 
-    def __init__(self, limited, fields):
+    def __init__(self, limited: ResendLimited, fields: Sequence[str]) -> None:
         super().__init__({name: [ValidationError(limit_message(limited), code="activation_limit")] for name in fields})
         self.limited = limited
 
 
-def limit_message(limited):
+def limit_message(limited: ResendLimited) -> str:
     """The words for a limit, in the active language: which limit, and when sending is possible
     again, at a time of the console's time zone (rounded up to the minute) and in minutes."""
     retry_at = timezone.localtime(limited.retry_at)
@@ -91,15 +93,15 @@ class AlreadyActivated(Exception):
 @dataclass
 class ContactChange:
     principal: Principal
-    sent: list = field(default_factory=list)  # channels that got a new activation message
-    removed: list = field(default_factory=list)  # channels whose value was cleared
+    sent: list[str] = field(default_factory=list)  # channels that got a new activation message
+    removed: list[str] = field(default_factory=list)  # channels whose value was cleared
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         return bool(self.sent or self.removed)
 
 
-def email_normalize(raw):
+def email_normalize(raw: str | None) -> str:
     """C5: a valid address, stored with its domain in lower case."""
     value = (raw or "").strip()
     validate_email(value)
@@ -107,7 +109,16 @@ def email_normalize(raw):
     return BaseUserManager.normalize_email(f"{local}@{domain.lower()}")
 
 
-def contact_update(*, principal, phone, email, language, by=None, version=None, reason=None):
+def contact_update(
+    *,
+    principal: Principal,
+    phone: str | None,
+    email: str | None,
+    language: str,
+    by: Any = None,
+    version: int | None = None,
+    reason: str | None = None,
+) -> ContactChange:
     """Set a principal's mobile phone number, email address and alerting language (C3–C7).
 
     Raw input is validated here, whatever the caller (C4, C5); on any error nothing is saved. A new
@@ -117,8 +128,8 @@ def contact_update(*, principal, phone, email, language, by=None, version=None, 
     form's), a principal changed since is not touched: `StaleEdit`. `reason` names a writer that
     is not a signed-in person in the history (sign-in sync).
     """
-    errors = {}
-    new = {}
+    errors: dict[str, list[Any]] = {}
+    new: dict[str, str] = {}
     try:
         new[ContactMethod.Channel.PHONE] = str(phone_parse(phone)) if (phone or "").strip() else ""
     except ValidationError as error:
@@ -157,15 +168,14 @@ def contact_update(*, principal, phone, email, language, by=None, version=None, 
         principal.email = new[ContactMethod.Channel.EMAIL]
         if old != new or principal.language != language:
             principal.language = language
-            principal._history_user = by
-            principal._change_reason = reason
+            history_author_set(principal, by=by, reason=reason)
             principal.save()
         change = ContactChange(principal=principal)
         for channel in ContactMethod.Channel:
             method = methods.get(channel)
             if not new[channel]:
                 if method is not None:
-                    method._history_user = by
+                    history_author_set(method, by=by)
                     method.delete()
                     change.removed.append(channel)
             elif channel in sends:
@@ -178,7 +188,7 @@ def contact_update(*, principal, phone, email, language, by=None, version=None, 
     return change
 
 
-def activation_limit_check(*, principal, sends):
+def activation_limit_check(*, principal: Principal | None, sends: Sequence[tuple[str, str]]) -> None:
     """Raise ResendLimited if sending activation messages to `sends` [(channel, address)] now
     would pass a limit (C10): ACTIVATION_RESEND_LIMIT to one address, whichever method, edit or
     principal sent them, and ACTIVATION_CONTACT_LIMIT for the principal, all its addresses
@@ -191,11 +201,13 @@ def activation_limit_check(*, principal, sends):
     for channel, address in sends:
         times = recent.filter(address__iexact=address).values_list("sent_at", flat=True)
         _limit(sorted(times), 1, settings.ACTIVATION_RESEND_LIMIT, window, now=now, scope=channel)
-    times = recent.filter(principal=principal).values_list("sent_at", flat=True) if principal and principal.pk else []
-    _limit(sorted(times), len(sends), settings.ACTIVATION_CONTACT_LIMIT, window, now=now, scope="contact")
+    contact_times: Iterable[datetime] = (
+        recent.filter(principal=principal).values_list("sent_at", flat=True) if principal and principal.pk else []
+    )
+    _limit(sorted(contact_times), len(sends), settings.ACTIVATION_CONTACT_LIMIT, window, now=now, scope="contact")
 
 
-def _limit(times, adding, limit, window, *, now, scope):
+def _limit(times: Sequence[datetime], adding: int, limit: int, window: timedelta, *, now: datetime, scope: str) -> None:
     """Raise when `adding` more messages on top of those sent at `times` (oldest first) pass
     `limit`; they fit again once the oldest excess ones have left the window."""
     excess = len(times) + adding - limit
@@ -204,7 +216,7 @@ def _limit(times, adding, limit, window, *, now, scope):
         raise ResendLimited(retry_at, scope=scope, limit=limit)
 
 
-def _lock_addresses(addresses):
+def _lock_addresses(addresses: Sequence[str]) -> None:
     """Serialise the sends to one address across principals until the transaction ends: a
     PostgreSQL advisory lock per address, taken in a fixed order. SQLite needs none: it runs one
     writing transaction at a time (transaction_mode IMMEDIATE)."""
@@ -216,7 +228,7 @@ def _lock_addresses(addresses):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)])
 
 
-def activation_resend(*, method, by=None):
+def activation_resend(*, method: ContactMethod, by: Any = None) -> ContactMethod:
     """Send a new activation link for a waiting method (C10); older links stop working (C8)."""
     with transaction.atomic():
         principal = Principal.objects.select_for_update().get(pk=method.principal_id)
@@ -229,12 +241,12 @@ def activation_resend(*, method, by=None):
     return method
 
 
-def _send_new_link(method, *, by):
+def _send_new_link(method: ContactMethod, *, by: Any) -> None:
     """Start a new link's clock, log the send, and hand the message to the worker once committed."""
     from .tasks import send_activation_message
 
     method.link_sent_at = timezone.now()
-    method._history_user = by
+    history_author_set(method, by=by)
     method.save()
     ActivationMessage.objects.create(
         method=method,

@@ -2,25 +2,26 @@
 value changed there since it was last applied is applied when the principal next signs in."""
 
 import logging
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from .models import Principal, RamDirectoryEntry
-from .services import ActivationLimited, contact_update
+from .services import ActivationLimited, ContactChange, contact_update
 from .versioning import SYNC_REASON
 
 logger = logging.getLogger(__name__)
 
 
-def directory_phone_text(raw):
+def directory_phone_text(raw: str | None) -> str:
     """RAM writes mobile numbers as `<country code>-<number>` (86-13912345678): keep the digits so
     the console's own rules (C4) read it as country code, then number."""
     return (raw or "").replace("-", "").strip()
 
 
-def _changed(value, applied, same_form):
+def _changed(value: str, applied: str | None, same_form: Callable[[str], str]) -> bool:
     """Whether the directory value changed since it was last applied (an empty value that was
     never applied is no change: the directory simply has nothing to say)."""
     if applied is None:
@@ -28,7 +29,7 @@ def _changed(value, applied, same_form):
     return same_form(value) != same_form(applied)
 
 
-def contact_sync_at_sign_in(*, principal):
+def contact_sync_at_sign_in(*, principal: Principal) -> ContactChange | None:
     """Apply what changed in the directory since the last sync; returns the ContactChange or None."""
     with transaction.atomic():
         entry = (
@@ -62,11 +63,3 @@ def contact_sync_at_sign_in(*, principal):
         RamDirectoryEntry.objects.filter(pk=entry.pk).update(applied_phone=entry.phone, applied_email=entry.email)
         Principal.objects.filter(pk=principal.pk).update(last_synced_at=timezone.now())
     return change
-
-
-def on_sign_in(sender, request, user, **kwargs):
-    from alerts.access import identity_of
-
-    identity = identity_of(user)
-    if identity is not None and identity.principal_id is not None:
-        contact_sync_at_sign_in(principal=identity.principal)

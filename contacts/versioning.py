@@ -13,6 +13,7 @@ for columns no edit form shows (`last_synced_at`, the secret, a display name fro
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django import forms
 from django.db import models
@@ -108,3 +109,12 @@ def conflict_for(history, rows):
     return Conflict(
         who=who, when=when, rows=[(label, current, yours, current != yours) for label, current, yours in rows]
     )
+
+
+def history_author_set(instance: Any, *, by: Any, reason: str | None = None) -> None:
+    """Name who makes the next save of `instance` in its history (django-simple-history reads
+    these attributes at save and delete): `by` a user or None, `reason` for writers that are not
+    a signed-in person (REASON_NAMES)."""
+    instance._history_user = by
+    if reason is not None:
+        instance._change_reason = reason

@@ -67,20 +67,15 @@ class SignInFailureAdmin(admin.ModelAdmin):
     @admin.action(description=_("Unlock the selected usernames at their addresses"), permissions=["delete"])
     def unlock_usernames(self, request, queryset):
         count, _deleted = AccessAttempt.objects.filter(pk__in=list(queryset.values_list("pk", flat=True))).delete()
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d failed sign-in record deleted: unlocked.",
-                "%(count)d failed sign-in records deleted: unlocked.",
-                count,
-            )
-            % {"count": count},
-        )
+        self._unlocked(request, count)
 
     @admin.action(description=_("Unlock the selected addresses for every username"), permissions=["delete"])
     def unlock_addresses(self, request, queryset):
         addresses = set(queryset.values_list("ip_address", flat=True))
         count, _deleted = AccessAttempt.objects.filter(ip_address__in=addresses).delete()
+        self._unlocked(request, count)
+
+    def _unlocked(self, request, count):
         self.message_user(
             request,
             ngettext(

@@ -231,8 +231,11 @@ def test_outbox_page_shows_own_account_messages_only(
     ws, demo, sign_in, settings, alice, cn_dev, django_capture_on_commit_callbacks
 ):
     settings.OUTBOX_PAGE = True
-    settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
-    settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
+    settings.MAILERS = {"default": {"BACKEND": "contacts.messaging.outbox.OutboxEmailBackend"}}
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
+        "sms": "contacts.messaging.outbox.OutboxTransport",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         contact_update(principal=alice, phone="8613912345678", email="", language="auto")
         contact_update(principal=cn_dev, phone="", email="dev@example.cn", language="auto")
@@ -270,3 +273,17 @@ def test_T3_edit_form_fully_translated(ws, sign_in, alice):
     client.post(reverse("set_language"), {"language": "zh-hans"})
     html = client.get(reverse("contacts:edit", args=[ws.pk, alice.pk])).content.decode()
     assert "需包含国家代码" in html and "With the country code" not in html
+
+
+@pytest.mark.parametrize(
+    "seconds, english, chinese",
+    [(86400, "valid for 24 hours", "有效期为 24 小时"), (7200, "valid for 2 hours", "有效期为 2 小时")],
+)
+def test_C8_edit_page_states_the_configured_link_lifetime(ws, sign_in, alice, settings, seconds, english, chinese):
+    """The Edit form says how long the link works as ACTIVATION_LINK_TTL_SECONDS sets it, in both languages."""
+    settings.ACTIVATION_LINK_TTL_SECONDS = seconds
+    client = sign_in("dw-admin")
+    url = reverse("contacts:edit", args=[ws.pk, alice.pk])
+    assert english in client.get(url).content.decode()
+    client.post(reverse("set_language"), {"language": "zh-hans"})
+    assert chinese in client.get(url).content.decode()
