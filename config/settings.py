@@ -253,6 +253,16 @@ SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 VOICE_GATEWAY_URL = env.str("VOICE_GATEWAY_URL", default="")
 GATEWAY_TOKEN = env.str("GATEWAY_TOKEN", default="")
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
+# Alibaba Cloud APIs, through the official SDKs (contacts/cloud.py). Credentials come from the
+# official chain (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET, a credentials file profile, an instance
+# RAM role), never from the database. Endpoints are URLs, overridable for tests and private networks.
+ALIBABA_CLOUD_CONNECT_TIMEOUT_SECONDS = env.float("ALIBABA_CLOUD_CONNECT_TIMEOUT_SECONDS", default=5.0)
+ALIBABA_CLOUD_READ_TIMEOUT_SECONDS = env.float("ALIBABA_CLOUD_READ_TIMEOUT_SECONDS", default=10.0)
+ALIBABA_CLOUD_RAM_ENDPOINT = env.str("ALIBABA_CLOUD_RAM_ENDPOINT", default="https://ram.aliyuncs.com")
+# Empty: each region's public endpoint, https://dataworks.<region>.aliyuncs.com.
+ALIBABA_CLOUD_DATAWORKS_ENDPOINT = env.str("ALIBABA_CLOUD_DATAWORKS_ENDPOINT", default="")
+ALIBABA_CLOUD_SMS_ENDPOINT = env.str("ALIBABA_CLOUD_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com")
+ALIBABA_CLOUD_VOICE_ENDPOINT = env.str("ALIBABA_CLOUD_VOICE_ENDPOINT", default="https://dyvmsapi.aliyuncs.com")
 # Outbound requests (webhooks, gateways) never go to loopback, private, link-local or reserved
 # addresses, nor over plain http once DEBUG is off, except to these networks (CIDRs, e.g.
 # `10.20.0.0/16` for a gateway inside the company network). See contacts/messaging/destinations.py.

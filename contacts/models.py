@@ -25,6 +25,14 @@ class Account(models.Model):
     basic_recipient_name = models.CharField(_("Basic Receiving Management recipient"), max_length=100, blank=True)
     basic_recipient_email = models.EmailField(_("recipient email"), blank=True)
     basic_recipient_phone = models.CharField(_("recipient mobile phone"), max_length=32, blank=True)
+    # The profile of the Alibaba Cloud credentials file used to read this account's RAM directory
+    # and workspaces; empty means the default credentials chain. Never a secret.
+    credentials_profile = models.CharField(
+        _("credentials profile"),
+        max_length=64,
+        blank=True,
+        help_text=_("A profile of the Alibaba Cloud credentials file; empty for the default credentials chain."),
+    )
 
     class Meta:
         verbose_name = _("account")
@@ -67,6 +75,8 @@ class Principal(Versioned):
     email = models.EmailField(_("email address"), blank=True)
     language = models.CharField(_("alerting language"), max_length=10, choices=Language.choices, default=Language.AUTO)
     last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+    # RAM's own id: the UserId of a RAM user, the RoleId of a RAM role (what a cloud sign-in names).
+    ram_id = models.CharField(_("RAM ID"), max_length=128, blank=True, db_index=True)
 
     history = HistoricalRecords(excluded_fields=["last_synced_at", "version"])
 
