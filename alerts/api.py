@@ -17,10 +17,10 @@ from throttling.api import api_auth_failure_record, api_auth_retry_after
 
 from .alertmanager import alertmanager_translate
 from .api_tokens import api_token_authenticate
-from .delivery import recipients_lookup
 from .intake import MAX_IDEMPOTENCY_KEY, ChunkFailed, alert_accept, alerts_store, channels_clean
 from .models import Alert, ApiToken, Channel
 from .openapi import openapi_spec, request_errors
+from .routing import recipients_lookup
 
 logger = logging.getLogger(__name__)
 

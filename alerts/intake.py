@@ -15,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
-from .delivery import delivery_plan, recipients_lookup, wake_workers, workspace_webhook_delivery
 from .models import Alert, Channel, Delivery, WorkspaceWebhook
+from .routing import delivery_plan, recipients_lookup, workspace_webhook_delivery
+from .tasks import wake_workers
 
 Role = Delivery.Role
 
