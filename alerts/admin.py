@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from contacts.destinations import validate_outbound_url
+from contacts.messaging.destinations import validate_outbound_url
 
 from .models import (
     Alert,

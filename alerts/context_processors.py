@@ -1,11 +1,11 @@
+from contacts.messaging.outbox import outbox_active
+
 from .regions import current_region, region_choices
 
 
 def console(request):
     """What the top bar needs on every page: the regions and the one chosen (T1), and whether the
-    Outbox page exists (only while an outbox backend is configured)."""
-    from contacts.views import outbox_active
-
+    Outbox page exists (only while the outbox is configured)."""
     if not hasattr(request, "session"):
         return {}
     regions = region_choices()

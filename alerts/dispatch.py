@@ -19,12 +19,12 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from contacts.channel_errors import IncorrectContact, PermanentFailure, TransientFailure
+from contacts.messaging import message_send
+from contacts.messaging.failures import IncorrectContact, PermanentFailure, TransientFailure
 
-from .channels import channel_backend
 from .limits import LIMITED, limit_take
 from .messages import alert_message
-from .models import Channel, Delivery, WorkspaceWebhook
+from .models import Delivery, WorkspaceWebhook
 from .routing import fallback_create
 
 logger = logging.getLogger(__name__)
@@ -122,17 +122,17 @@ def _send(delivery: Delivery, worker: str, webhook: WorkspaceWebhook | None, wak
                     fallback=False,
                     wakeups=wakeups,
                 )
-    backend_channel = Channel.WEBHOOK if delivery.route == Delivery.Route.WEBHOOK else delivery.channel
     try:
-        channel_backend(backend_channel).send(alert_message(delivery, webhook))
+        # Through the transport of the message's channel: webhook for the webhook route (contacts.messaging).
+        message_send(alert_message(delivery, webhook))
     except IncorrectContact as error:
         return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=True, wakeups=wakeups)
     except TransientFailure as error:
         return _retry_or_fail(delivery, worker, error.code, error.text, wakeups)
     except PermanentFailure as error:
         return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=False, wakeups=wakeups)
-    except Exception as error:  # a backend bug must not leave the delivery unfinished (D8)
-        logger.exception("Channel backend %s raised on delivery %s", backend_channel, delivery_id)
+    except Exception as error:  # a transport's bug must not leave the delivery unfinished (D8)
+        logger.exception("Sending delivery %s (%s, route %s) raised", delivery_id, delivery.channel, delivery.route)
         return _retry_or_fail(delivery, worker, "BACKEND_ERROR", f"{type(error).__name__}: {error}", wakeups)
     return _finish(delivery, worker, Status.SEND_SUCCESS, "", "", fallback=False, wakeups=wakeups)
 

@@ -14,9 +14,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from contacts.destinations import refusal_text
+from contacts.messaging import Message
+from contacts.messaging.destinations import refusal_text
 
-from .channels.base import AlertMessage
 from .models import Channel, Delivery
 from .routing import Reason
 
@@ -218,6 +218,9 @@ def missed_contacts(delivery):
 
 
 def alert_message(delivery, webhook=None):
+    """The Message of one delivery, for the transport of its channel: the workspace's webhook for
+    a delivery routed there (D4), the delivery's own channel otherwise. A test message (I3) is of
+    kind `test`."""
     alert = delivery.alert
     for_account_recipient = delivery.role == Delivery.Role.ACCOUNT_RECIPIENT
     with translation.override(delivery.language or "en"):
@@ -240,17 +243,19 @@ def alert_message(delivery, webhook=None):
             delivery.channel, "alert_sms.txt"
         )
         body = render_to_string(f"alerts/messages/{template}", context).strip()
-    return AlertMessage(
-        delivery_id=delivery.pk,
-        channel=delivery.channel,
+    to_webhook = delivery.route == Delivery.Route.WEBHOOK
+    return Message(
+        channel=Channel.WEBHOOK if to_webhook else delivery.channel,
         to=delivery.address,
         language=delivery.language,
+        kind="test" if is_test else "alert",
         subject=subject,
         body=body,
         account_uid=alert.workspace.account.uid,
         workspace_id=alert.workspace_id,
         principal_id=delivery.principal_id,
+        delivery_id=delivery.pk,
         webhook_url=webhook.url if webhook else "",
         webhook_secret=webhook.secret if webhook else "",
-        payload=webhook_payload(delivery, body) if delivery.route == Delivery.Route.WEBHOOK else {},
+        payload=webhook_payload(delivery, body) if to_webhook else {},
     )

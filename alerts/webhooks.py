@@ -1,6 +1,6 @@
 """The workspace's custom webhook settings (D4, I3): URL, a generated secret shown once, rotation,
 and a connectivity test that pushes a signed test message and reports the answer. The URL is
-refused when it points to a local, private or reserved address (contacts.destinations)."""
+refused when it points to a local, private or reserved address (contacts.messaging.destinations)."""
 
 import secrets
 
@@ -9,12 +9,11 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from contacts.channel_errors import DeliveryError
-from contacts.destinations import validate_outbound_url
+from contacts.messaging import Message, message_send
+from contacts.messaging.destinations import validate_outbound_url
+from contacts.messaging.failures import DeliveryError
 from contacts.versioning import StaleEdit, history_author_set, version_of
 
-from .channels.base import AlertMessage
-from .channels.webhook import WebhookChannel
 from .messages import reason_text, webhook_test_payload
 from .models import WorkspaceWebhook
 
@@ -73,20 +72,19 @@ def webhook_remove(*, workspace):
 def webhook_test(*, webhook):
     """Push a signed test message of the same shape as an alert push; returns (ok, text to show),
     the text in the active language."""
-    message = AlertMessage(
-        delivery_id=0,
+    message = Message(
         channel="webhook",
         to="",
         language="en",
-        subject="",
-        body="",
+        kind="test",
         account_uid=webhook.workspace.account.uid,
+        workspace_id=webhook.workspace_id,
         webhook_url=webhook.url,
         webhook_secret=webhook.secret,
         payload=webhook_test_payload(webhook),
     )
     try:
-        WebhookChannel().send(message)
+        message_send(message)
     except DeliveryError as error:
         return False, reason_text(error.code, error.details)
     return True, ""

@@ -2,7 +2,8 @@
 
 Every value that differs between a laptop and production comes from the environment through
 django-environ (see the README's table). Defaults are safe for local use: SQLite under var/,
-outbox channel backends, DEBUG on, a development signing key generated once into var/secret_key.
+the outbox for email, text messages and calls, DEBUG on, a development signing key generated once
+into var/secret_key.
 Production sets DEBUG=0, which then requires SECRET_KEY and ALLOWED_HOSTS and turns on the HTTPS
 hardening that `check --deploy` asks for.
 """
@@ -207,7 +208,7 @@ STORAGES = {
 # Mail goes through Django 6.1's MAILERS (the EMAIL_* settings are deprecated).
 # The local default writes every email to the outbox (OUTBOX_PATH); SMTP_HOST switches to SMTP.
 OUTBOX_PATH = env.path("OUTBOX_PATH", default=VAR_DIR / "outbox.jsonl")
-MAILERS = {"default": {"BACKEND": env.str("MAIL_BACKEND", default="contacts.mail_backends.OutboxEmailBackend")}}
+MAILERS = {"default": {"BACKEND": env.str("MAIL_BACKEND", default="contacts.messaging.outbox.OutboxEmailBackend")}}
 if env.str("SMTP_HOST", default=""):
     MAILERS["default"] = {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -220,16 +221,41 @@ if env.str("SMTP_HOST", default=""):
             "timeout": env.float("SMTP_TIMEOUT", default=10.0),
         },
     }
-# Text messages go through a backend of the same shape as mail backends (contacts.sms).
-SMS_BACKEND = env.str("SMS_BACKEND", default="contacts.sms.OutboxSmsBackend")
-VOICE_BACKEND = env.str("VOICE_BACKEND", default="contacts.sms.OutboxSmsBackend")
+
+# Every message leaves through one transport per channel (contacts.messaging), named by its dotted
+# path in MESSAGING_TRANSPORTS: email always through Django's mail framework (MAILERS above), text
+# messages and phone calls through the provider that SMS_PROVIDER and VOICE_PROVIDER name, the
+# custom webhook always as a real HTTP push. A new provider is one module and one line here.
+_TEXT_PROVIDERS = {
+    "outbox": "contacts.messaging.outbox.OutboxTransport",
+    "gateway": "contacts.messaging.gateway.GatewayTransport",
+}
+
+
+def _text_provider(variable):
+    """The transport that the environment variable `variable` names; an unknown name stops start-up."""
+    name = env.str(variable, default="").strip().lower() or "outbox"
+    if name not in _TEXT_PROVIDERS:
+        raise ImproperlyConfigured(
+            f"{variable}={name!r} is not a provider of text messages and calls: "
+            f"use one of {', '.join(_TEXT_PROVIDERS)} (default: outbox)."
+        )
+    return _TEXT_PROVIDERS[name]
+
+
+MESSAGING_TRANSPORTS = {
+    "email": "contacts.messaging.email.EmailTransport",
+    "sms": _text_provider("SMS_PROVIDER"),
+    "voice": _text_provider("VOICE_PROVIDER"),
+    "webhook": "contacts.messaging.webhook.WebhookTransport",
+}
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 VOICE_GATEWAY_URL = env.str("VOICE_GATEWAY_URL", default="")
 GATEWAY_TOKEN = env.str("GATEWAY_TOKEN", default="")
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
 # Outbound requests (webhooks, gateways) never go to loopback, private, link-local or reserved
 # addresses, nor over plain http once DEBUG is off, except to these networks (CIDRs, e.g.
-# `10.20.0.0/16` for a gateway inside the company network). See contacts/destinations.py.
+# `10.20.0.0/16` for a gateway inside the company network). See contacts/messaging/destinations.py.
 OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
 for _network in OUTBOUND_ALLOWED_NETWORKS:
     try:
@@ -238,18 +264,12 @@ for _network in OUTBOUND_ALLOWED_NETWORKS:
         raise ImproperlyConfigured(f"OUTBOUND_ALLOWED_NETWORKS: {_error}") from None
 # The outbox refuses addresses and numbers matching these globs as incorrect, to show fallback.
 OUTBOX_UNDELIVERABLE = env.list("OUTBOX_UNDELIVERABLE", default=["*.invalid"])
-# The Outbox page (what the outbox backends "sent", activation links included) is a development
+# The Outbox page (what the outbox "sent", activation links included) is a development
 # page: on while DEBUG is on, off otherwise unless this says so.
 OUTBOX_PAGE = env.bool("OUTBOX_PAGE", default=False)
 
-# Alert delivery (D1, D7): one backend per channel; retries with exponential backoff; a claimed
-# delivery whose worker died is claimed again once its lease expires.
-ALERT_CHANNEL_BACKENDS = {
-    "email": "alerts.channels.email.EmailChannel",
-    "sms": "alerts.channels.sms.SmsChannel",
-    "voice": "alerts.channels.sms.VoiceChannel",
-    "webhook": "alerts.channels.webhook.WebhookChannel",
-}
+# Alert delivery (D1, D7): retries with exponential backoff; a claimed delivery whose worker died
+# is claimed again once its lease expires.
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=4)
 DELIVERY_RETRY_BASE_SECONDS = env.float("DELIVERY_RETRY_BASE_SECONDS", default=30.0)
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)

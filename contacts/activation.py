@@ -1,16 +1,14 @@
 """Activation messages and confirmation (C7–C9)."""
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from .language import alerting_language, text_message_language
-from .mail_backends import ACCOUNT_HEADER, KIND_HEADER, LANGUAGE_HEADER, PRINCIPAL_HEADER
+from .messaging import Message, message_send
 from .models import ContactMethod
-from .sms import TextMessage, sms_send
 from .tokens import LinkState, activation_token_generator, link_valid_hours, method_uid
 
 
@@ -21,9 +19,11 @@ def activation_link(method):
 
 def activation_send(method):
     """Send the current link of `method` to its own address, in the contact's language (a text
-    message to a Chinese mainland number in Chinese, D3)."""
+    message to a Chinese mainland number in Chinese, D3), through the transport of its channel;
+    raises the named failures of contacts.messaging.failures."""
     principal = method.principal
-    if method.channel == ContactMethod.Channel.EMAIL:
+    is_email = method.channel == ContactMethod.Channel.EMAIL
+    if is_email:
         language = alerting_language(principal)
     else:
         language = text_message_language(principal, method.value)
@@ -34,31 +34,24 @@ def activation_send(method):
         "account": principal.account,
     }
     with translation.override(language):
-        if method.channel == ContactMethod.Channel.EMAIL:
+        if is_email:
             subject = render_to_string("contacts/messages/activation_email_subject.txt", context).strip()
             body = render_to_string("contacts/messages/activation_email.txt", context)
-            EmailMessage(
-                subject,
-                body,
-                to=[method.value],
-                headers={
-                    LANGUAGE_HEADER: language,
-                    KIND_HEADER: "activation",
-                    ACCOUNT_HEADER: principal.account.uid,
-                    PRINCIPAL_HEADER: str(principal.pk),
-                },
-            ).send()
         else:
+            subject = ""
             body = render_to_string("contacts/messages/activation_sms.txt", context).strip()
-            sms_send(
-                TextMessage(
-                    to=method.value,
-                    body=body,
-                    language=language,
-                    kind="activation",
-                    extra={"account": principal.account.uid, "principal": principal.pk},
-                )
-            )
+    message_send(
+        Message(
+            channel="email" if is_email else "sms",
+            to=method.value,
+            language=language,
+            kind="activation",
+            subject=subject,
+            body=body,
+            account_uid=principal.account.uid,
+            principal_id=principal.pk,
+        )
+    )
 
 
 def activation_confirm(*, method, token):

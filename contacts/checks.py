@@ -1,11 +1,11 @@
 """System checks: the gateway URLs set by the operator obey the outbound rules from the start
-(contacts.destinations), not only when the first message fails."""
+(contacts.messaging.destinations), not only when the first message fails."""
 
 from django.conf import settings
 from django.core import checks
 
-from .channel_errors import DestinationRefused
-from .destinations import destination_check
+from .messaging.destinations import destination_check
+from .messaging.failures import DestinationRefused
 
 URL_SETTINGS = ["SMS_GATEWAY_URL", "VOICE_GATEWAY_URL"]
 

@@ -1,24 +1,11 @@
-import smtplib
 from datetime import timedelta
 
 from django.conf import settings
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
-from .channel_errors import DeliveryError, TransientFailure
+from .messaging.failures import DeliveryError, TransientFailure
 from .models import ContactMethod
-
-
-def send_failure_is_transient(error):
-    """Whether a failed send may work later: a timeout, a lost connection, an SMTP 4xx or a
-    provider's 'try again'. A refused address (SMTP 5xx, unknown number) will not."""
-    if isinstance(error, DeliveryError):
-        return isinstance(error, TransientFailure)
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return all(400 <= code < 500 for code, _text in error.recipients.values())
-    if isinstance(error, smtplib.SMTPResponseException):
-        return 400 <= error.smtp_code < 500
-    return isinstance(error, (smtplib.SMTPException, OSError))
 
 
 @task()
@@ -36,12 +23,12 @@ def send_activation_message(*, method_id, link_sent_at, attempt=1):
         return "superseded"
     try:
         activation_send(method)
-    except (smtplib.SMTPException, DeliveryError, OSError) as error:
-        if send_failure_is_transient(error) and attempt < settings.ACTIVATION_SEND_MAX_ATTEMPTS:
+    except DeliveryError as error:  # the transports raise named failures only (contacts.messaging)
+        if isinstance(error, TransientFailure) and attempt < settings.ACTIVATION_SEND_MAX_ATTEMPTS:
             _retry(method_id=method_id, link_sent_at=link_sent_at, attempt=attempt)
             return "retrying"
         # Shown on Alert Contacts next to the method, so an administrator knows to resend.
-        ContactMethod.objects.filter(pk=method.pk).update(send_error=str(getattr(error, "text", error))[:500])
+        ContactMethod.objects.filter(pk=method.pk).update(send_error=error.text[:500])
         raise
     if method.send_error:
         ContactMethod.objects.filter(pk=method.pk).update(send_error="")

@@ -1,6 +1,5 @@
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -15,13 +14,13 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
-from alerts.access import Perm, WorkspaceAccessMixin, identity_of, is_member, workspaces_granting
+from alerts.access import Perm, WorkspaceAccessMixin, is_member
 
 from .activation import activation_confirm
 from .forms import ContactForm
 from .language import account_language
+from .messaging.outbox import outbox_active, outbox_read, outbox_visible
 from .models import ContactMethod, Language, Principal
-from .outbox import outbox_read
 from .phones import email_mask, phone_mask, phone_parse
 from .services import (
     AlreadyActivated,
@@ -292,41 +291,8 @@ class ActivateView(View):
         return render(request, "contacts/activation_confirm.html", context, status=status)
 
 
-def outbox_active():
-    """Whether the Outbox page exists: an outbox backend is configured, and DEBUG is on (it shows
-    live activation links) or OUTBOX_PAGE says so."""
-    configured = settings.SMS_BACKEND.endswith("OutboxSmsBackend") or any(
-        config.get("BACKEND", "").endswith("OutboxEmailBackend") for config in settings.MAILERS.values()
-    )
-    return configured and (settings.DEBUG or settings.OUTBOX_PAGE)
-
-
-def outbox_visible(records, user):
-    """The records a sign-in may read: support staff all; an identity the messages of workspaces
-    where it holds *view contacts* (alerts to them, activation messages to their members) and the
-    messages to its own contact methods; nobody else anything."""
-    if user.is_staff:
-        return records
-    identity = identity_of(user)
-    if identity is None:
-        return []
-    workspaces = workspaces_granting(identity, Perm.VIEW_CONTACTS)
-    principals = set(Principal.objects.filter(memberships__workspace__in=workspaces).values_list("pk", flat=True))
-    own = set()
-    if identity.principal is not None:
-        own = {str(identity.principal.phone or ""), (identity.principal.email or "").lower()} - {""}
-    ids = {w.pk for w in workspaces}
-    return [
-        r
-        for r in records
-        if r.get("workspace") in ids
-        or (r.get("kind") == "activation" and r.get("principal") in principals)
-        or str(r.get("to", "")).lower() in own
-    ]
-
-
 class OutboxView(LoginRequiredMixin, TemplateView):
-    """What the outbox backends 'sent', so people trying the product can open activation links.
+    """What the outbox 'sent', so people trying the product can open activation links.
     A development page (see outbox_active); each sign-in sees only what it may (outbox_visible)."""
 
     template_name = "contacts/outbox.html"

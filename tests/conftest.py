@@ -31,15 +31,18 @@ def _loopback_peers_allowed(settings):
 def _message_backends(settings, tmp_path):
     """Unit tests use in-memory channels and run tasks at once; tests that need the outbox file or
     the database task queue switch them back explicitly."""
-    from contacts.sms import LocmemSmsBackend
+    from contacts.messaging.locmem import LocmemTransport
 
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    settings.SMS_BACKEND = "contacts.sms.LocmemSmsBackend"
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
+        "sms": "contacts.messaging.locmem.LocmemTransport",
+    }
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
     settings.OUTBOX_PATH = tmp_path / "outbox.jsonl"
     settings.SITE_URL = "http://testserver"
-    LocmemSmsBackend.outbox = []
-    yield LocmemSmsBackend.outbox
+    LocmemTransport.outbox = []
+    yield LocmemTransport.outbox
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ def smtp(settings):
 def http_peer(settings):
     """An HTTP server playing SMS gateway (/sms), voice gateway (/voice) and webhook (/hook)."""
     with HttpPeer() as peer:
-        settings.SMS_BACKEND = "contacts.sms.HttpGatewaySmsBackend"
-        settings.VOICE_BACKEND = "contacts.sms.HttpGatewayVoiceBackend"
+        gateway = "contacts.messaging.gateway.GatewayTransport"
+        settings.MESSAGING_TRANSPORTS = {**settings.MESSAGING_TRANSPORTS, "sms": gateway, "voice": gateway}
         settings.SMS_GATEWAY_URL = peer.url + "/sms"
         settings.VOICE_GATEWAY_URL = peer.url + "/voice"
         settings.HTTP_TIMEOUT_SECONDS = 1.0

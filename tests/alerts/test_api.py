@@ -28,7 +28,7 @@ def post(client, raw, body, **headers):
 
 
 def test_I1_post_answers_202_with_id_and_get_shows_each_delivery(client, token, settings):
-    settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "contacts.messaging.outbox.OutboxEmailBackend"}}
     _, raw = token
     response = post(
         client,

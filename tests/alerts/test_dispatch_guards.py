@@ -9,30 +9,30 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from alerts.channels.base import ChannelBackend
 from alerts.dispatch import deliveries_claim, deliveries_process, delivery_send
 from alerts.intake import alert_accept
 from alerts.limits import alert_limit_set, usage_summary
 from alerts.models import Delivery
-from contacts.channel_errors import IncorrectContact, TransientFailure
+from contacts.messaging import Transport
+from contacts.messaging.failures import IncorrectContact, TransientFailure
 
 S = Delivery.Status
 SENT = []
 QUIET_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
 
 
-class SentChannel(ChannelBackend):
+class SentChannel(Transport):
     def send(self, message):
         SENT.append(message.delivery_id)
 
 
-class TransientChannel(ChannelBackend):
+class TransientChannel(Transport):
     def send(self, message):
         SENT.append(message.delivery_id)
         raise TransientFailure("gateway timed out", code="TIMEOUT")
 
 
-class IncorrectChannel(ChannelBackend):
+class IncorrectChannel(Transport):
     def send(self, message):
         SENT.append(message.delivery_id)
         raise IncorrectContact("no such mailbox", code="SMTP_550")
@@ -125,8 +125,8 @@ def test_D8_worker_whose_lease_was_taken_over_records_nothing(ws, settings, outc
     `first` finally finishes (sent, transient failure or incorrect contact) nothing changes: no
     status, no retry time, no reason, no fallback. Then `second` records its own outcome."""
     SENT.clear()
-    settings.ALERT_CHANNEL_BACKENDS = {
-        **settings.ALERT_CHANNEL_BACKENDS,
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
         "email": f"tests.alerts.test_dispatch_guards.{OUTCOMES[outcome].__name__}",
     }
     alert = alert_accept(workspace=ws, title="t", recipients=["alice"], channels=["email"])
@@ -150,8 +150,8 @@ def test_D8_late_worker_cannot_overwrite_an_outcome_already_recorded(ws, setting
     """D8: the other order: `second` has already recorded a failure; `first` answering "sent" later
     leaves the failure and its reason as they are."""
     SENT.clear()
-    settings.ALERT_CHANNEL_BACKENDS = {
-        **settings.ALERT_CHANNEL_BACKENDS,
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
         "email": "tests.alerts.test_dispatch_guards.IncorrectChannel",
     }
     alert = alert_accept(workspace=ws, title="t", recipients=["alice"], channels=["email"])
@@ -159,8 +159,8 @@ def test_D8_late_worker_cannot_overwrite_an_outcome_already_recorded(ws, setting
     expire_lease(claimed)
     deliveries_claim(worker="second", limit=10)
     delivery_send(delivery_id=claimed, worker="second")
-    settings.ALERT_CHANNEL_BACKENDS = {
-        **settings.ALERT_CHANNEL_BACKENDS,
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
         "email": "tests.alerts.test_dispatch_guards.SentChannel",
     }
     before = snapshot(claimed)

@@ -34,7 +34,7 @@ def test_D6_both_emails_wrong_goes_to_the_basic_receiving_recipient(ws, smtp):
 
 
 def test_D6_outbox_undeliverable_shows_the_chain_locally(ws, settings):
-    settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "contacts.messaging.outbox.OutboxEmailBackend"}}
     settings.OUTBOX_UNDELIVERABLE = ["*.invalid", "oncall@*"]
     primary, alternate, account = run(ws, ["dave"], ["email"])
     assert [d.role for d in (primary, alternate, account)] == [R.PRIMARY, R.ALTERNATE, R.ACCOUNT_RECIPIENT]

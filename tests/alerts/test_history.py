@@ -12,8 +12,11 @@ from alerts.models import Alert
 
 @pytest.fixture
 def history(ws, settings):
-    settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
-    settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
+    settings.MAILERS = {"default": {"BACKEND": "contacts.messaging.outbox.OutboxEmailBackend"}}
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
+        "sms": "contacts.messaging.outbox.OutboxTransport",
+    }
     alert = alert_accept(workspace=ws, title="Disk full", recipients=["alice", "dave"], channels=["email", "sms"])
     deliveries_process()
     return alert
@@ -86,8 +89,11 @@ def test_D8_send_alert_command_prints_id_and_final_statuses(settings, capsys):
     from alerts.demo import demo_load
 
     demo_load(password="demo")
-    settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
-    settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
+    settings.MAILERS = {"default": {"BACKEND": "contacts.messaging.outbox.OutboxEmailBackend"}}
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
+        "sms": "contacts.messaging.outbox.OutboxTransport",
+    }
     call_command(
         "send_alert",
         "--workspace",

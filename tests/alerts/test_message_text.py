@@ -15,7 +15,10 @@ S = Delivery.Status
 
 @pytest.fixture
 def voice_outbox(settings, sms_outbox):
-    settings.VOICE_BACKEND = "contacts.sms.LocmemSmsBackend"
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
+        "voice": "contacts.messaging.locmem.LocmemTransport",
+    }
     return sms_outbox
 
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from alerts.dispatch import deliveries_process
 from alerts.intake import alert_accept
 from alerts.models import Delivery, WorkspaceWebhook
-from contacts.channel_errors import PermanentFailure
-from contacts.http import post_json
+from contacts.messaging.failures import PermanentFailure
+from contacts.messaging.http import post_json
 from tests.peers import LoopbackHttpServer
 
 REDIRECTS = [301, 302, 303, 307, 308]
@@ -80,7 +80,10 @@ def test_D4_D8_webhook_redirect_ends_send_fail_redirect(ws, redirecting, status)
 @pytest.mark.parametrize("status", [302, 308])
 def test_D1_D7_gateway_redirect_is_not_retried_nor_followed(ws, redirecting, settings, status):
     """D1, D7: the SMS gateway answering a redirect is a permanent failure, not a transient one."""
-    settings.SMS_BACKEND = "contacts.sms.HttpGatewaySmsBackend"
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
+        "sms": "contacts.messaging.gateway.GatewayTransport",
+    }
     settings.SMS_GATEWAY_URL = f"{redirecting.url}/from-{status}"
     alert = alert_accept(workspace=ws, title="Task failed", recipients=["alice"], channels=["sms"])
     deliveries_process()

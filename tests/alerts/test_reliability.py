@@ -8,10 +8,10 @@ import pytest
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from alerts.channels.base import ChannelBackend
 from alerts.dispatch import deliveries_claim, deliveries_process, delivery_send
 from alerts.intake import alert_accept
 from alerts.models import Alert, Delivery
+from contacts.messaging import Transport
 from contacts.models import ContactMethod, Principal
 
 S = Delivery.Status
@@ -19,13 +19,13 @@ SENT = []
 SENT_LOCK = threading.Lock()
 
 
-class RecordingChannel(ChannelBackend):
+class RecordingChannel(Transport):
     def send(self, message):
         with SENT_LOCK:
             SENT.append(message.delivery_id)
 
 
-class ExplodingChannel(ChannelBackend):
+class ExplodingChannel(Transport):
     def send(self, message):
         raise RuntimeError("provider library crashed")
 
@@ -33,8 +33,8 @@ class ExplodingChannel(ChannelBackend):
 @pytest.fixture
 def recording(settings):
     SENT.clear()
-    settings.ALERT_CHANNEL_BACKENDS = {
-        **settings.ALERT_CHANNEL_BACKENDS,
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
         "email": "tests.alerts.test_reliability.RecordingChannel",
     }
     return SENT
@@ -48,8 +48,8 @@ def test_D8_alert_and_deliveries_are_stored_before_anything_is_sent(ws, recordin
 
 
 def test_D8_a_backend_that_raises_still_ends_every_delivery(ws, settings):
-    settings.ALERT_CHANNEL_BACKENDS = {
-        **settings.ALERT_CHANNEL_BACKENDS,
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
         "email": "tests.alerts.test_reliability.ExplodingChannel",
     }
     alert = alert_accept(workspace=ws, title="t", recipients=["alice", "carol"], channels=["email"])

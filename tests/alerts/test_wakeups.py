@@ -50,8 +50,8 @@ def test_D7_a_wakeup_at_a_moment_waits_in_the_queue_or_is_left_to_the_running_lo
 def test_D6_D7_sending_asks_for_a_worker_at_each_retry_and_for_each_fallback(
     ws, settings, django_capture_on_commit_callbacks
 ):
-    settings.ALERT_CHANNEL_BACKENDS = {
-        **settings.ALERT_CHANNEL_BACKENDS,
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
         "email": "tests.alerts.test_reliability.ExplodingChannel",
     }
     settings.DELIVERY_MAX_ATTEMPTS, settings.DELIVERY_RETRY_BASE_SECONDS = 2, 0

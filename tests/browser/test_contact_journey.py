@@ -18,8 +18,11 @@ PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "i
 @pytest.fixture
 def outbox(settings, tmp_path, live_server):
     """Real outbox backends writing to a file, tasks run at once, links pointing at the live server."""
-    settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
-    settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
+    settings.MAILERS = {"default": {"BACKEND": "contacts.messaging.outbox.OutboxEmailBackend"}}
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
+        "sms": "contacts.messaging.outbox.OutboxTransport",
+    }
     settings.OUTBOX_PATH = tmp_path / "outbox.jsonl"
     settings.SITE_URL = live_server.url
     settings.OUTBOX_PAGE = True  # the development page, as `make run` (DEBUG on) shows it

@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from alerts.intake import alert_accept
 from alerts.limits import alert_limit_set, limit_take, usage_summary
+from contacts.messaging.outbox import outbox_append
 from contacts.models import ContactMethod, Principal
-from contacts.outbox import outbox_append
 from contacts.services import ResendLimited, activation_resend, contact_update
 
 INSTANTS = {
@@ -144,7 +144,10 @@ def test_D9_daily_limit_and_usage_follow_the_consoles_day(ws, zone, instant, tim
 
 def test_outbox_shows_times_in_the_consoles_zone(ws, zone, instant, settings, sign_in):
     """The Outbox prints when a message was sent in TIME_ZONE, like every other page."""
-    settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
+        "sms": "contacts.messaging.outbox.OutboxTransport",
+    }
     settings.OUTBOX_PAGE = True  # a development page; DEBUG is off in tests
     outbox_append(
         channel="sms",

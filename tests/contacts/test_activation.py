@@ -362,7 +362,7 @@ def test_C10_resend_view_reports_the_limit(sent, alice, demo, sign_in, settings)
 def test_C7_C10_a_failed_activation_send_is_shown_for_a_resend(
     alice, demo, sign_in, settings, django_capture_on_commit_callbacks
 ):
-    settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "contacts.messaging.outbox.OutboxEmailBackend"}}
     settings.OUTBOX_UNDELIVERABLE = ["*@broken.example"]
     with django_capture_on_commit_callbacks(execute=True):
         contact_update(principal=alice, phone="", email="alice@broken.example", language="auto")

@@ -231,8 +231,11 @@ def test_outbox_page_shows_own_account_messages_only(
     ws, demo, sign_in, settings, alice, cn_dev, django_capture_on_commit_callbacks
 ):
     settings.OUTBOX_PAGE = True
-    settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
-    settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
+    settings.MAILERS = {"default": {"BACKEND": "contacts.messaging.outbox.OutboxEmailBackend"}}
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
+        "sms": "contacts.messaging.outbox.OutboxTransport",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         contact_update(principal=alice, phone="8613912345678", email="", language="auto")
         contact_update(principal=cn_dev, phone="", email="dev@example.cn", language="auto")

@@ -84,3 +84,26 @@ def test_explicit_secret_key_wins_and_writes_no_file(tmp_path):
     key_file = tmp_path / "secret_key"
     result = import_settings(PRINT_KEY, DEBUG="1", SECRET_KEY="k" * 50, SECRET_KEY_FILE=str(key_file))
     assert result.stdout.strip() == "k" * 50 and not key_file.exists()
+
+
+TRANSPORTS = "import config.settings as s; print(s.MESSAGING_TRANSPORTS['sms'], s.MESSAGING_TRANSPORTS['voice'])"
+
+
+def test_D1_text_and_call_providers_come_from_the_environment():
+    """SMS_PROVIDER and VOICE_PROVIDER pick the transport of each channel (outbox by default)."""
+    default = import_settings(TRANSPORTS, SMS_PROVIDER="", VOICE_PROVIDER="")
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split() == ["contacts.messaging.outbox.OutboxTransport"] * 2
+    mixed = import_settings(TRANSPORTS, SMS_PROVIDER="gateway", VOICE_PROVIDER="outbox")
+    assert mixed.returncode == 0, mixed.stderr
+    assert mixed.stdout.split() == [
+        "contacts.messaging.gateway.GatewayTransport",
+        "contacts.messaging.outbox.OutboxTransport",
+    ]
+
+
+def test_D1_an_unknown_provider_stops_start_up_with_a_clear_message():
+    result = import_settings(SMS_PROVIDER="outbox", VOICE_PROVIDER="carrier-pigeon")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: VOICE_PROVIDER='carrier-pigeon' is not a provider" in result.stderr
+    assert "use one of outbox, gateway" in result.stderr

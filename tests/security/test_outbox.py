@@ -15,8 +15,11 @@ from contacts.services import contact_update
 @pytest.fixture
 def outbox(settings, demo, django_capture_on_commit_callbacks):
     settings.OUTBOX_PAGE = True
-    settings.MAILERS = {"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}}
-    settings.SMS_BACKEND = "contacts.sms.OutboxSmsBackend"
+    settings.MAILERS = {"default": {"BACKEND": "contacts.messaging.outbox.OutboxEmailBackend"}}
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
+        "sms": "contacts.messaging.outbox.OutboxTransport",
+    }
     settings.OUTBOX_UNDELIVERABLE = []
     intl = demo["accounts"]["intl"]
     alice = Principal.objects.get(account=intl, name="alice")

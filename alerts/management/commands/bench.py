@@ -213,11 +213,12 @@ class Command(BaseCommand):
         }
 
     def dispatch(self, account, workspace):
-        """One alert to 1,000 recipients × 2 channels through the outbox backends: the queries to
+        """One alert to 1,000 recipients × 2 channels through the outbox: the queries to
         accept it, then the deliveries per second of one worker."""
         import tempfile
         from pathlib import Path
 
+        from django.conf import settings
         from django.test import override_settings
 
         from alerts.dispatch import deliveries_process
@@ -233,8 +234,8 @@ class Command(BaseCommand):
         ContactMethod.objects.filter(principal__name__in=names).update(status="activated")
         outbox = Path(tempfile.mkdtemp()) / "outbox.jsonl"
         with override_settings(
-            MAILERS={"default": {"BACKEND": "contacts.mail_backends.OutboxEmailBackend"}},
-            SMS_BACKEND="contacts.sms.OutboxSmsBackend",
+            MAILERS={"default": {"BACKEND": "contacts.messaging.outbox.OutboxEmailBackend"}},
+            MESSAGING_TRANSPORTS={**settings.MESSAGING_TRANSPORTS, "sms": "contacts.messaging.outbox.OutboxTransport"},
             OUTBOX_PATH=outbox,
             OUTBOX_UNDELIVERABLE=[],
             TASKS={"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}},

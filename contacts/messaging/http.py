@@ -1,8 +1,8 @@
-"""JSON over HTTP for the gateway and webhook backends: the one way out of the process for HTTP.
+"""JSON over HTTP for the gateway and webhook transports: the one way out of the process for HTTP.
 Standard library only (http.client): one POST with explicit timeouts needs no client library, and
-errors map onto the named failures of channel_errors.
+errors map onto the named failures of contacts.messaging.failures.
 
-The destination is checked before anything is sent (contacts.destinations): the name is resolved
+The destination is checked before anything is sent (contacts.messaging.destinations): the name is resolved
 once, every address is checked, and the connection goes to a checked address while the Host
 header, TLS SNI and the certificate check keep the name. A DNS answer that changes between the
 check and the connection (DNS rebinding) therefore cannot move the request to an internal address.
@@ -20,9 +20,10 @@ import json
 import socket
 import ssl
 from http import HTTPStatus
+from typing import Any
 
-from .channel_errors import IncorrectContact, PermanentFailure, TransientFailure
-from .destinations import destination_resolve
+from .destinations import Address, Destination, destination_resolve
+from .failures import DeliveryError, IncorrectContact, PermanentFailure, TransientFailure
 
 # What a provider means by these: the number or address is unknown.
 UNKNOWN_RECIPIENT = {404, 410, 422}
@@ -30,7 +31,14 @@ UNKNOWN_RECIPIENT = {404, 410, 422}
 MAX_CONNECT_ATTEMPTS = 3
 
 
-def post_json(url, payload, *, headers=None, timeout=10.0, body=None):
+def post_json(
+    url: str,
+    payload: Any,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+    body: bytes | None = None,
+) -> tuple[int, str]:
     """POST `payload` (or the exact `body` bytes); returns (status, text) for a 2xx answer and
     raises the named failure otherwise: DestinationRefused (a PermanentFailure) before connecting
     to a refused destination, TransientFailure CONNECTION or TIMEOUT, and for a 3xx a
@@ -51,14 +59,16 @@ def post_json(url, payload, *, headers=None, timeout=10.0, body=None):
 class _CheckedConnection(http.client.HTTPConnection):
     """Connects to the checked addresses of a Destination, never to its name."""
 
-    def __init__(self, destination, timeout, **kwargs):
+    def __init__(self, destination: Destination, timeout: float, **kwargs: Any) -> None:
         super().__init__(destination.host, destination.port, timeout=timeout, **kwargs)
         self._addresses = destination.addresses
         # http.client opens its socket through this attribute (then HTTPSConnection wraps it in TLS
         # with server_hostname=self.host): replacing it keeps the name from being resolved again.
         self._create_connection = self._open_checked
 
-    def _open_checked(self, _host_port, timeout, _source_address=None):
+    def _open_checked(
+        self, _host_port: tuple[str, int], timeout: float, _source_address: tuple[str, int] | None = None
+    ) -> socket.socket:
         return _open_socket(self._addresses, timeout)
 
 
@@ -66,13 +76,13 @@ class _CheckedHTTPSConnection(_CheckedConnection, http.client.HTTPSConnection):
     pass
 
 
-def _connection(destination, timeout):
+def _connection(destination: Destination, timeout: float) -> _CheckedConnection:
     if destination.scheme == "https":
         return _CheckedHTTPSConnection(destination, timeout, context=ssl.create_default_context())
     return _CheckedConnection(destination, timeout)
 
 
-def _open_socket(addresses, timeout):
+def _open_socket(addresses: tuple[Address, ...], timeout: float) -> socket.socket:
     """A socket connected to the first checked address that answers; nothing is resolved here."""
     error = OSError("no address to connect to")
     for family, kind, proto, sockaddr in addresses[:MAX_CONNECT_ATTEMPTS]:
@@ -88,14 +98,16 @@ def _open_socket(addresses, timeout):
     raise error
 
 
-def _connect(connection, destination):
+def _connect(connection: _CheckedConnection, destination: Destination) -> None:
     try:
         connection.connect()
     except OSError:  # refused, reset, unreachable, a timeout while connecting, a failed TLS handshake
         raise _unreachable(destination) from None
 
 
-def _exchange(connection, destination, data, headers, timeout):
+def _exchange(
+    connection: _CheckedConnection, destination: Destination, data: bytes, headers: dict[str, str], timeout: float
+) -> tuple[int, str, str]:
     """Send the request, read the answer: (status, Location, text of a 2xx answer)."""
     try:
         connection.request(
@@ -113,11 +125,11 @@ def _exchange(connection, destination, data, headers, timeout):
         raise _unreachable(destination) from None
 
 
-def _unreachable(destination):
+def _unreachable(destination: Destination) -> TransientFailure:
     return TransientFailure(f"Cannot reach the host {destination.host}", code="CONNECTION")
 
 
-def _http_failure(host, status, location):
+def _http_failure(host: str, status: int, location: str) -> DeliveryError:
     """The named failure for a non-2xx answer: the status and its standard phrase, not the body."""
     if 300 <= status < 400:
         return PermanentFailure(
@@ -130,7 +142,7 @@ def _http_failure(host, status, location):
     except ValueError:
         phrase = "unknown status"
     detail = f"HTTP {status} {phrase} from {host}"
-    failure = PermanentFailure
+    failure: type[DeliveryError] = PermanentFailure
     if status in UNKNOWN_RECIPIENT:
         failure = IncorrectContact
     elif status >= 500 or status in (408, 429):

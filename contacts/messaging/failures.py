@@ -1,18 +1,24 @@
-"""Named failures every channel backend raises, so the dispatcher can tell them apart by name
-(never by parsing messages): the alert delivery decides retries and fallback from these."""
+"""Named failures every transport raises, so the senders can tell them apart by name (never by
+parsing messages): the alert delivery decides retries and fallback from these, and the activation
+task whether to try again."""
+
+from typing import Any
 
 
 class DeliveryError(Exception):
+    """A message was not delivered. `text` is English and names what happened; `code` is stable
+    (a reason code of the delivery, SMTP_550, HTTP_503…); `details` holds the facts behind the text
+    (an HTTP status, a redirect's Location), so that messages can say what happened in the
+    reader's language instead of showing the English text."""
+
     code = "SEND_ERROR"
 
-    def __init__(self, text, *, code=None, details=None):
+    def __init__(self, text: object, *, code: str | None = None, details: dict[str, Any] | None = None) -> None:
         super().__init__(text)
         self.text = str(text)
         if code:
             self.code = code
-        # Facts behind the text (an HTTP status, a redirect's Location), so that messages can say
-        # what happened in the reader's language instead of showing the English text.
-        self.details = dict(details or {})
+        self.details: dict[str, Any] = dict(details or {})
 
 
 class IncorrectContact(DeliveryError):
@@ -36,6 +42,6 @@ class PermanentFailure(DeliveryError):
 class DestinationRefused(PermanentFailure):
     """The URL points where outbound requests may not go (a local, private or reserved address, a
     scheme other than http and https, plain http where https is required): refused before any
-    connection, never retried. `details` holds the reason and the host (contacts.destinations)."""
+    connection, never retried. `details` holds the reason and the host (messaging.destinations)."""
 
     code = "DESTINATION_REFUSED"

@@ -1,6 +1,6 @@
 """Outbound requests cannot reach internal services (SSRF): the destination rules of
-contacts.destinations and the one HTTP helper, contacts.http.post_json, that applies them (SPEC D4,
-D7, I3 for the webhook and gateways that use it)."""
+contacts.messaging.destinations and the one HTTP helper, contacts.messaging.http.post_json, that
+applies them (SPEC D4, D7, I3 for the webhook and gateways that use it)."""
 
 import ipaddress
 import socket
@@ -8,10 +8,10 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from contacts.channel_errors import DestinationRefused, IncorrectContact, PermanentFailure, TransientFailure
 from contacts.checks import gateway_urls_check
-from contacts.destinations import address_kind, destination_check, destination_resolve
-from contacts.http import post_json
+from contacts.messaging.destinations import address_kind, destination_check, destination_resolve
+from contacts.messaging.failures import DestinationRefused, IncorrectContact, PermanentFailure, TransientFailure
+from contacts.messaging.http import post_json
 from tests.peers import HttpPeer, LoopbackHttpServer, free_port
 
 PUBLIC = "93.184.216.34"

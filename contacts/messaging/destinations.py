@@ -1,7 +1,7 @@
 """Where outbound requests may go. Every URL an administrator or an operator sets (the custom
 webhook, the SMS and voice gateways, any provider endpoint) is checked when it is saved and again
 each time it is used, and the request then goes to one of the addresses that were checked
-(contacts.http), so a name cannot point somewhere else between the check and the connection.
+(contacts.messaging.http), so a name cannot point somewhere else between the check and the connection.
 
 Refused, unless the address is in a network listed in OUTBOUND_ALLOWED_NETWORKS:
 - schemes other than http and https;
@@ -28,6 +28,7 @@ import ipaddress
 import re
 import socket
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -35,7 +36,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .channel_errors import DestinationRefused, TransientFailure
+from .failures import DestinationRefused, TransientFailure
 
 SCHEMES = {"http": 80, "https": 443}
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
@@ -64,16 +65,22 @@ REFUSALS = {
 }
 
 
+# One resolved address as socket.getaddrinfo gives it: (family, type, proto, sockaddr).
+Address = tuple[socket.AddressFamily, socket.SocketKind, int, Any]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 @dataclass(frozen=True)
 class Destination:
     scheme: str
     host: str  # as written (without brackets): the Host header, TLS SNI and the certificate check use it
     port: int
     target: str  # path and query
-    addresses: tuple = ()  # (family, type, proto, sockaddr) as resolved, every one checked
+    addresses: tuple[Address, ...] = ()  # as resolved, every one checked
 
 
-def destination_resolve(url):
+def destination_resolve(url: str) -> Destination:
     """The Destination to connect to: the URL parsed, its host resolved once and every address
     checked. Raises DestinationRefused, or TransientFailure CONNECTION when the name does not
     resolve (to the sender that is one more host it cannot reach)."""
@@ -86,7 +93,7 @@ def destination_resolve(url):
     return replace(destination, addresses=tuple(addresses))
 
 
-def destination_check(url):
+def destination_check(url: str) -> Destination:
     """The check made when a URL is saved, with the rules of destination_resolve. A name that does
     not resolve now is let through (it is checked again at every use), except over plain http
     where https is required: nothing shows that it is in an allowed network."""
@@ -99,7 +106,7 @@ def destination_check(url):
     return destination
 
 
-def validate_outbound_url(value):
+def validate_outbound_url(value: str) -> None:
     """Form validator: a ValidationError in the active language for a refused destination."""
     try:
         destination_check(value)
@@ -107,13 +114,14 @@ def validate_outbound_url(value):
         raise ValidationError(refusal_text(refused.details), code="destination_refused") from None
 
 
-def refusal_text(details):
+def refusal_text(details: dict[str, Any] | None) -> str:
     """Why a destination was refused, in the active language."""
     details = details or {}
-    return str(REFUSALS.get(details.get("reason"), REFUSALS["address"])) % {"host": details.get("host", "")}
+    refusal = REFUSALS.get(str(details.get("reason")), REFUSALS["address"])
+    return str(refusal) % {"host": details.get("host", "")}
 
 
-def address_kind(ip):
+def address_kind(ip: IPAddress) -> str | None:
     """What makes an address internal ("loopback", "private", …), or None for a public one."""
     ip = _unwrapped(ip)
     if ip.is_unspecified or ip in _THIS_NETWORK:
@@ -130,13 +138,13 @@ def address_kind(ip):
     return None
 
 
-def allowed_networks():
+def allowed_networks() -> list[IPNetwork]:
     return [
         ipaddress.ip_network(str(n).strip(), strict=False) for n in settings.OUTBOUND_ALLOWED_NETWORKS if str(n).strip()
     ]
 
 
-def _unwrapped(ip):
+def _unwrapped(ip: IPAddress) -> IPAddress:
     """An IPv4 address carried in IPv6 (mapped, 6to4, NAT64) is judged as that IPv4 address."""
     if ip.version == 6:
         if ip.ipv4_mapped:
@@ -148,7 +156,7 @@ def _unwrapped(ip):
     return ip
 
 
-def _listed(ip, networks):
+def _listed(ip: IPAddress, networks: list[IPNetwork]) -> bool:
     return any(
         candidate in network
         for candidate in {ip, _unwrapped(ip)}
@@ -157,13 +165,13 @@ def _listed(ip, networks):
     )
 
 
-def _refused(reason, host):
+def _refused(reason: str, host: str) -> DestinationRefused:
     details = {"reason": reason, "host": host}
     with translation.override("en"):  # the stored reason of a delivery is English, like every failure's text
         return DestinationRefused(refusal_text(details), details=details)
 
 
-def _parse(url):
+def _parse(url: str) -> Destination:
     url = (url or "").strip()
     try:
         parts = urlsplit(url)
@@ -184,7 +192,7 @@ def _parse(url):
     return Destination(scheme=scheme, host=host, port=port or SCHEMES[scheme], target=target)
 
 
-def _numeric_but_not_dotted_quad(host):
+def _numeric_but_not_dotted_quad(host: str) -> bool:
     if not _NUMERIC_HOST.match(host):
         return False
     try:
@@ -194,10 +202,10 @@ def _numeric_but_not_dotted_quad(host):
     return False
 
 
-def _resolve(destination):
+def _resolve(destination: Destination) -> list[Address]:
     """Every address of the host (one lookup); an IP literal resolves to itself."""
     answers = socket.getaddrinfo(destination.host, destination.port, type=socket.SOCK_STREAM)
-    addresses = [
+    addresses: list[Address] = [
         (family, kind, proto, sockaddr)
         for family, kind, proto, _canonname, sockaddr in answers
         if family in (socket.AF_INET, socket.AF_INET6)
@@ -207,7 +215,7 @@ def _resolve(destination):
     return addresses
 
 
-def _check(destination, addresses):
+def _check(destination: Destination, addresses: list[Address]) -> None:
     networks = allowed_networks()
     listed = True
     for _family, _kind, _proto, sockaddr in addresses:

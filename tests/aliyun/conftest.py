@@ -1,0 +1,1 @@
+from tests.aliyun_peer import aliyun_peer  # noqa: F401 - the fixture, for the tests of this folder
