@@ -2,16 +2,15 @@
 C10), and the fallback chain (D6)."""
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contacts.language import alerting_language
-from contacts.models import ContactMethod, Language, Principal
-from contacts.phones import phone_is_mainland_mobile
+from contacts.language import account_language, alerting_language, text_message_language
+from contacts.models import ContactMethod, Principal
+from contacts.phones import phone_in_mainland, phone_is_mainland_mobile
 
 from .access import is_member
 from .models import Alert, Channel, Delivery, Workspace, WorkspaceWebhook
@@ -125,19 +124,15 @@ def delivery_plan(
     if channel == Channel.EMAIL:
         return delivery
     number = principal.phone
-    if not _in_mainland(number):
+    if not phone_in_mainland(number):
         # D4: numbers outside the mainland go through the workspace's custom webhook.
         delivery.route = Delivery.Route.WEBHOOK
         return delivery if webhook else _end(delivery, Reason.NO_WEBHOOK)
     if not phone_is_mainland_mobile(number):
         return _end(delivery, Reason.NOT_MOBILE)  # D2
-    if channel == Channel.SMS and not principal.account.is_china_site:
-        delivery.language = Language.CHINESE.value  # D3: mainland numbers get Chinese text messages
+    if channel == Channel.SMS:
+        delivery.language = text_message_language(principal, number)  # D3
     return delivery
-
-
-def _in_mainland(number: Any) -> bool:
-    return phonenumbers.region_code_for_number(number) == "CN"
 
 
 def workspace_webhook_delivery(
@@ -151,7 +146,7 @@ def workspace_webhook_delivery(
         address=webhook.url if webhook else "",
         next_attempt_at=timezone.now(),
         route=Delivery.Route.WEBHOOK,
-        language=Language.CHINESE.value if workspace.account.is_china_site else Language.ENGLISH.value,
+        language=account_language(workspace.account),
     )
     return delivery if webhook else _end(delivery, Reason.NO_WEBHOOK)
 
@@ -166,7 +161,7 @@ def account_recipient_delivery(*, failed: Delivery) -> Delivery:
         replaces=failed,
         recipient_name=account.basic_recipient_name or account.name,
         address=account.basic_recipient_email,
-        language=Language.CHINESE.value if account.is_china_site else Language.ENGLISH.value,
+        language=account_language(account),
         next_attempt_at=timezone.now(),
     )
     if not account.basic_recipient_email:
