@@ -18,6 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
 from .dispatch import deliveries_process
+from .tasks import WAKEUPS
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class AlertWorker(Worker):
     def sweep(self):
         self.running_task = True  # a signal now lets the sweep finish instead of exiting mid-send
         try:
-            return deliveries_process()
+            return deliveries_process(wakeups=WAKEUPS)
         finally:
             self.running_task = False
 
