@@ -1,4 +1,4 @@
-"""The gate matrix: every demo sign-in × every gated page (SPEC A1, A2, A4)."""
+"""The gate matrix: every demo sign-in × every gated page (rules A1, A2, A4)."""
 
 import pytest
 from django.urls import reverse

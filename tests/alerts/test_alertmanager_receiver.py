@@ -1,4 +1,4 @@
-"""The Prometheus Alertmanager receiver (SPEC I2): tokens, answers, what is stored."""
+"""The Prometheus Alertmanager receiver (rules I2): tokens, answers, what is stored."""
 
 import json
 

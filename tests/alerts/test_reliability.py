@@ -1,4 +1,4 @@
-"""No alert is lost, none is sent twice (SPEC D8, with D7)."""
+"""No alert is lost, none is sent twice (rules D8, with D7)."""
 
 import threading
 from collections import Counter

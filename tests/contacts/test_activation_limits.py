@@ -1,4 +1,4 @@
-"""The activation message limits (SPEC C10, E1): at most ACTIVATION_RESEND_LIMIT messages to one
+"""The activation message limits (rules C10, E1): at most ACTIVATION_RESEND_LIMIT messages to one
 number or address and ACTIVATION_CONTACT_LIMIT to one contact per window, the first send at
 Confirm included, whatever edits, methods or principals caused them."""
 

@@ -1,4 +1,4 @@
-"""Support staff in the Django admin (SPEC C13)."""
+"""Support staff in the Django admin (rules C13)."""
 
 import pytest
 from django.urls import reverse

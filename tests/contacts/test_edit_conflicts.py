@@ -1,4 +1,4 @@
-"""Concurrent edits of a contact are never lost silently (SPEC C3, C12, C13, E1): the Edit form
+"""Concurrent edits of a contact are never lost silently (rules C3, C12, C13, E1): the Edit form
 carries the principal's version; a stale submit changes nothing and shows the values saved now,
 who saved them and when, and a second Confirm applies."""
 
