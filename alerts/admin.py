@@ -108,6 +108,10 @@ class DeliveryInline(admin.TabularInline):
         "reason_code",
         "reason",
         "attempts",
+        "receipt_status",
+        "receipt_at",
+        "receipt_code",
+        "receipt_message",
         "replaces",
     ]
     readonly_fields = fields
@@ -141,11 +145,20 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "address",
         "status",
         "reason_code",
+        "receipt_status",
         "attempts",
         "replaces",
     ]
-    list_filter = ["status", "channel", "role", "route", "alert__workspace", "alert__workspace__account"]
-    search_fields = ["recipient_name", "address", "reason", "alert__title"]
+    list_filter = [
+        "status",
+        "receipt_status",
+        "channel",
+        "role",
+        "route",
+        "alert__workspace",
+        "alert__workspace__account",
+    ]
+    search_fields = ["recipient_name", "address", "reason", "alert__title", "provider_message_id"]
     list_select_related = ["alert"]
 
 

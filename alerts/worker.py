@@ -4,7 +4,8 @@ It runs django-tasks-db's worker loop with two additions that the product needs 
 does not give: a database error (a locked SQLite file, a dropped PostgreSQL connection) is logged
 and retried with backoff instead of ending the loop, and every DELIVERY_SWEEP_SECONDS the worker
 sends whatever deliveries are due by itself, so that no deployment needs a cron line for a lost
-wake-up or an expired lease. If the loop dies anyway, the process exits non-zero so that the
+wake-up or an expired lease; the same sweep asks the provider for delivery receipts that were not
+pushed (alerts.receipts). If the loop dies anyway, the process exits non-zero so that the
 process supervisor (or `make run`) sees it.
 """
 
@@ -18,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
 from .dispatch import deliveries_process
+from .receipts import receipts_poll
 from .tasks import WAKEUPS
 
 logger = logging.getLogger(__name__)
@@ -69,9 +71,20 @@ class AlertWorker(Worker):
     def sweep(self):
         self.running_task = True  # a signal now lets the sweep finish instead of exiting mid-send
         try:
-            return deliveries_process(wakeups=WAKEUPS)
+            sent = deliveries_process(wakeups=WAKEUPS)
+            return sent + self.poll_receipts()
         finally:
             self.running_task = False
+
+    def poll_receipts(self):
+        """Receipts the provider did not push; a failure here must not stop the sending loop."""
+        try:
+            return receipts_poll(wakeups=WAKEUPS)
+        except DatabaseError:
+            raise
+        except Exception:
+            logger.exception("Worker %s: asking for delivery receipts failed", self.worker_id)
+            return 0
 
     def run_one(self):
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)

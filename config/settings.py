@@ -229,24 +229,30 @@ if env.str("SMTP_HOST", default=""):
 _TEXT_PROVIDERS = {
     "outbox": "contacts.messaging.outbox.OutboxTransport",
     "gateway": "contacts.messaging.gateway.GatewayTransport",
+    "aliyun": {
+        "sms": "contacts.messaging.aliyun.AliyunSmsTransport",
+        "voice": "contacts.messaging.aliyun.AliyunVoiceTransport",
+    },
 }
 
 
-def _text_provider(variable):
-    """The transport that the environment variable `variable` names; an unknown name stops start-up."""
+def _text_provider(variable, channel):
+    """The transport that the environment variable `variable` names for `channel`; an unknown name
+    stops start-up. A provider with one transport per channel names them by channel."""
     name = env.str(variable, default="").strip().lower() or "outbox"
     if name not in _TEXT_PROVIDERS:
         raise ImproperlyConfigured(
             f"{variable}={name!r} is not a provider of text messages and calls: "
             f"use one of {', '.join(_TEXT_PROVIDERS)} (default: outbox)."
         )
-    return _TEXT_PROVIDERS[name]
+    transport = _TEXT_PROVIDERS[name]
+    return transport[channel] if isinstance(transport, dict) else transport
 
 
 MESSAGING_TRANSPORTS = {
     "email": "contacts.messaging.email.EmailTransport",
-    "sms": _text_provider("SMS_PROVIDER"),
-    "voice": _text_provider("VOICE_PROVIDER"),
+    "sms": _text_provider("SMS_PROVIDER", "sms"),
+    "voice": _text_provider("VOICE_PROVIDER", "voice"),
     "webhook": "contacts.messaging.webhook.WebhookTransport",
 }
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
@@ -263,6 +269,19 @@ ALIBABA_CLOUD_RAM_ENDPOINT = env.str("ALIBABA_CLOUD_RAM_ENDPOINT", default="http
 ALIBABA_CLOUD_DATAWORKS_ENDPOINT = env.str("ALIBABA_CLOUD_DATAWORKS_ENDPOINT", default="")
 ALIBABA_CLOUD_SMS_ENDPOINT = env.str("ALIBABA_CLOUD_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com")
 ALIBABA_CLOUD_VOICE_ENDPOINT = env.str("ALIBABA_CLOUD_VOICE_ENDPOINT", default="https://dyvmsapi.aliyuncs.com")
+# Alibaba Cloud SMS and Voice (SMS_PROVIDER / VOICE_PROVIDER `aliyun`, contacts/messaging/aliyun.py):
+# the approved sign name and template codes, the TTS template and the purchased show number.
+ALIBABA_CLOUD_SMS_SIGN_NAME = env.str("ALIBABA_CLOUD_SMS_SIGN_NAME", default="")
+ALIBABA_CLOUD_SMS_TEMPLATE_ALERT = env.str("ALIBABA_CLOUD_SMS_TEMPLATE_ALERT", default="")
+ALIBABA_CLOUD_SMS_TEMPLATE_ACTIVATION = env.str("ALIBABA_CLOUD_SMS_TEMPLATE_ACTIVATION", default="")
+ALIBABA_CLOUD_VOICE_TTS_CODE = env.str("ALIBABA_CLOUD_VOICE_TTS_CODE", default="")
+ALIBABA_CLOUD_VOICE_SHOW_NUMBER = env.str("ALIBABA_CLOUD_VOICE_SHOW_NUMBER", default="")
+# Delivery receipts: pushed by the provider to /api/v1/receipts/aliyun/sms|voice?token=RECEIPTS_TOKEN
+# (empty: the endpoints answer 404), and asked for by the worker for deliveries still without one
+# RECEIPT_POLL_AFTER_SECONDS after sending, until RECEIPT_POLL_DEADLINE_SECONDS after sending.
+RECEIPTS_TOKEN = env.str("RECEIPTS_TOKEN", default="")
+RECEIPT_POLL_AFTER_SECONDS = env.int("RECEIPT_POLL_AFTER_SECONDS", default=300)
+RECEIPT_POLL_DEADLINE_SECONDS = env.int("RECEIPT_POLL_DEADLINE_SECONDS", default=2 * 3600)
 # Outbound requests (webhooks, gateways) never go to loopback, private, link-local or reserved
 # addresses, nor over plain http once DEBUG is off, except to these networks (CIDRs, e.g.
 # `10.20.0.0/16` for a gateway inside the company network). See contacts/messaging/destinations.py.

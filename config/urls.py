@@ -4,10 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.http import FileResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from alerts import views as alert_views
+from contacts import views as contact_views
 
 admin.site.site_header = _("Alert Contacts support")
 admin.site.site_title = _("Alert Contacts support")
@@ -23,6 +24,7 @@ def favicon(request):
 urlpatterns = [
     path("", alert_views.home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
+    path("health", never_cache(contact_views.health), name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Account, ActivationMessage, ContactMethod, Principal, RamDirectoryEntry
+from .models import Account, ActivationMessage, ContactMethod, Principal, ProviderProblem, RamDirectoryEntry
 from .phones import phone_parse
 from .services import (
     ActivationLimited,
@@ -204,3 +204,15 @@ class RamDirectoryEntryAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "account", "display_name", "phone", "email", "updated_at"]
     list_filter = ["kind", "account"]
     search_fields = ["name", "display_name", "phone", "email"]
+
+
+@admin.register(ProviderProblem)
+class ProviderProblemAdmin(admin.ModelAdmin):
+    """Open problems of the providers' set-up, also shown on the admin index. Support staff may
+    delete one they know is fixed; the next refusal opens it again."""
+
+    list_display = ["channel", "provider", "code", "since", "last_seen", "occurrences"]
+    readonly_fields = ["channel", "provider", "code", "message", "since", "last_seen", "occurrences"]
+
+    def has_add_permission(self, request, obj=None):
+        return False

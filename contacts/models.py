@@ -204,3 +204,26 @@ class RamDirectoryEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.name}"
+
+
+class ProviderProblem(models.Model):
+    """A problem of the operator's own provider set-up (a bad AccessKey, a missing or unapproved sign
+    name or template, an empty balance…) seen when a message was refused for it. Support staff see
+    every open one at once (the admin index, the health check); the next message the provider
+    takes on that channel clears it."""
+
+    channel = models.CharField(_("channel"), max_length=10, unique=True)
+    provider = models.CharField(_("provider"), max_length=40)
+    code = models.CharField(_("code"), max_length=80)
+    message = models.TextField(_("message"), blank=True)
+    since = models.DateTimeField(_("since"))
+    last_seen = models.DateTimeField(_("last seen"))
+    occurrences = models.PositiveIntegerField(_("occurrences"), default=1)
+
+    class Meta:
+        verbose_name = _("provider problem")
+        verbose_name_plural = _("provider problems")
+        ordering = ["since"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.channel}: {self.code}"

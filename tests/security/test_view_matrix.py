@@ -26,6 +26,7 @@ def signed_in(ok, anonymous=LOGIN):
 EXPECTED = {
     "home": (lambda who: 302, None),
     "favicon": (lambda who: 200, None),  # public, like every static file
+    "health": (lambda who: 200, None),  # public for monitoring: a status and provider codes, no secret
     "login": (lambda who: 200 if who is None else 302, None),
     "logout": (lambda who: 405, None),  # POST only (CSRF-protected)
     "set_language": (lambda who: 302, None),  # a GET changes nothing, it only goes back
