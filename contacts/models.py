@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
@@ -10,8 +11,8 @@ from .versioning import Versioned
 
 
 class DirectorySyncResult(models.TextChoices):
-    OK = "ok", _("OK")
-    FAILED = "failed", _("Failed")
+    OK = "ok", pgettext_lazy("directory sync", "OK")
+    FAILED = "failed", pgettext_lazy("directory sync", "Failed")
 
 
 class Account(models.Model):
