@@ -31,6 +31,7 @@ class Project:
     name: str
     display_name: str
     status: str
+    region: str
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,13 @@ class DataWorksReader:
     def projects(self) -> list[Project]:
         rows = self._all("ListProjects", self._projects_page, lambda paging: paging.projects or [])
         return [
-            Project(id=int(p.id), name=_text(p.name), display_name=_text(p.display_name), status=_text(p.status))
+            Project(
+                id=int(p.id),
+                name=_text(p.name),
+                display_name=_text(p.display_name),
+                status=_text(p.status),
+                region=self.region,
+            )
             for p in rows
         ]
 

@@ -135,20 +135,44 @@ class _Principals:
         return found if found is not None and found.pk not in self.listed else None
 
     def add(self, principal: Principal) -> None:
-        self.all.append(principal)
+        if principal not in self.all:
+            self.all.append(principal)
         self.by_name[(principal.kind, principal.name)] = principal
         if principal.ram_id:
             self.by_ram_id[(principal.kind, principal.ram_id)] = principal
+
+    def rename(self, principal: Principal, name: str) -> None:
+        """Give `principal` the name `name` (its RAM directory entry follows). Another principal
+        holding that name, a RAM identity deleted since and its name reused, gives it up first:
+        it becomes `name#<its RAM id>`."""
+        holder = self.by_name.get((principal.kind, name))
+        if holder is not None and holder is not principal:
+            self.rename(holder, f"{name}#{holder.ram_id or holder.pk}"[:128])
+        old = principal.name
+        if principal.pk is not None:
+            Principal.objects.filter(pk=principal.pk).update(name=name)
+            entry = self.entries.pop((principal.kind, old), None)
+            if entry is not None and (principal.kind, name) not in self.entries:
+                RamDirectoryEntry.objects.filter(pk=entry.pk).update(name=name)
+                entry.name = name
+                self.entries[(principal.kind, name)] = entry
+        if self.by_name.get((principal.kind, old)) is principal:
+            del self.by_name[(principal.kind, old)]
+        principal.name = name
+        self.by_name[(principal.kind, name)] = principal
 
     def for_member(self, member: Member) -> Principal | None:
         """The listed principal a DataWorks member stands for; None for the account owner and
         for anyone RAM does not list."""
         user_id = member.user_id.removeprefix(ROLE_MEMBER_PREFIX)
-        for kind in (Principal.Kind.USER, Principal.Kind.ROLE):
-            found = self.by_ram_id.get((kind, user_id)) or self.by_name.get((kind, member.user_name))
-            if found is not None and found.pk in self.listed:
-                return found
-        return None
+        kinds = (Principal.Kind.USER, Principal.Kind.ROLE)
+        by_id = [self.by_ram_id[(kind, user_id)] for kind in kinds if (kind, user_id) in self.by_ram_id]
+        # By login name only when the id names nobody known: an id of a principal removed from
+        # RAM must not hand its membership to a newcomer that reuses the name.
+        found = by_id or [
+            self.by_name[(kind, member.user_name)] for kind in kinds if (kind, member.user_name) in self.by_name
+        ]
+        return next((p for p in found if p.pk in self.listed), None)
 
 
 def _principal_upsert(
@@ -158,9 +182,8 @@ def _principal_upsert(
     happened: "added", "changed" or None)."""
     principal = principals.find(kind, ram_id, name)
     if principal is None:
-        principal = Principal(
-            account=principals.account, kind=kind, name=name, display_name=display_name, ram_id=ram_id
-        )
+        principal = Principal(account=principals.account, kind=kind, name="", display_name=display_name, ram_id=ram_id)
+        principals.rename(principal, name)
         history_author_set(principal, by=None, reason=DIRECTORY_SYNC_REASON)
         principal.save()
         principals.add(principal)
@@ -172,8 +195,9 @@ def _principal_upsert(
         columns["ram_id"] = ram_id
     if display_name and principal.display_name != display_name:
         columns["display_name"] = display_name
-    if principal.name != name and (kind, name) not in principals.by_name:  # renamed in RAM (same RAM id)
-        columns["name"] = name
+    if principal.name != name:  # renamed in RAM (same RAM id)
+        principals.rename(principal, name)
+        outcome = "changed"
     if columns:
         Principal.objects.filter(pk=principal.pk).update(**columns)
         for column, value in columns.items():
@@ -247,6 +271,20 @@ def _policies_apply(*, account: Account, snapshot: Snapshot, principals: _Princi
     summary["policies"].removed += removed
 
 
+def _workspace_name(*, existing: list[Workspace], seen: set[int], workspace: Workspace | None, project: Project) -> str:
+    """The name a workspace takes: the project's. A workspace of the account that holds it and
+    DataWorks no longer lists (deleted, its name reused) gives it up, becoming `name#<its id>`;
+    one listed in another region keeps it, and this one is `name@<region>`."""
+    holder = next((w for w in existing if w.name == project.name and w is not workspace), None)
+    if holder is None:
+        return project.name
+    if holder.pk in seen:
+        return f"{project.name}@{project.region}"[:64]
+    holder.name = f"{project.name}#{holder.dataworks_id or holder.pk}"[:64]
+    holder.save(update_fields=["name"])
+    return project.name
+
+
 def _workspace_upsert(
     *, account: Account, existing: list[Workspace], region: Region, project: Project, seen: set[int]
 ) -> tuple[Workspace, str | None]:
@@ -257,7 +295,7 @@ def _workspace_upsert(
         workspace = Workspace(
             account=account,
             region=region,
-            name=project.name,
+            name=_workspace_name(existing=existing, seen=seen, workspace=None, project=project),
             display_name=project.display_name,
             dataworks_id=project.id,
         )
@@ -269,9 +307,8 @@ def _workspace_upsert(
         "region_id": region.pk,
         "display_name": project.display_name,
     }
-    clash = any(w.pk != workspace.pk and w.name == project.name for w in existing)
-    if not clash:
-        wanted["name"] = project.name
+    if workspace.name != project.name and not workspace.name.startswith(f"{project.name}@"):
+        wanted["name"] = _workspace_name(existing=existing, seen=seen, workspace=workspace, project=project)
     if workspace.removed_at is not None:
         wanted["removed_at"] = None
     changed = [column for column, value in wanted.items() if getattr(workspace, column) != value]

@@ -244,3 +244,25 @@ def test_C14_a_renamed_user_keeps_its_principal_and_hand_typed_ones_are_matched_
     assert (summary["users"].changed, summary["users"].added, summary["users"].removed) == (1, 0, 0)
     renamed = Principal.objects.get(ram_id=directory["users"]["alice"]["UserId"])
     assert renamed.name == "alice.wang" and renamed.memberships.exists()
+
+
+def test_C14_a_name_reused_in_RAM_is_a_new_principal_and_the_old_one_stays_removed(account, directory, cloud):
+    directory_sync(account=account)
+    old_bob = Principal.objects.get(account=account, name="bob")
+    Principal.objects.filter(pk=old_bob.pk).update(email="old-bob@example.com")
+    del cloud.ram.users["bob"]
+    new_bob = cloud.ram.add_user("bob", display_name="Bob Li", email="bob.li@example.com")
+
+    summary = directory_sync(account=account)
+
+    assert (summary["users"].added, summary["users"].removed) == (1, 1)
+    old_bob.refresh_from_db()
+    assert old_bob.removed_at is not None and old_bob.name == f"bob#{directory['users']['bob']['UserId']}"
+    assert old_bob.email == "old-bob@example.com"  # the old contact never reaches the new person
+    bob = Principal.objects.get(account=account, name="bob")
+    assert (bob.ram_id, bob.display_name, bob.email, bob.removed_at) == (new_bob["UserId"], "Bob Li", "", None)
+    assert RamDirectoryEntry.objects.get(account=account, name="bob").email == "bob.li@example.com"
+    # DataWorks still lists the old bob's id: that membership is not handed to the new bob.
+    assert not Membership.objects.filter(principal=bob).exists()
+    assert not Membership.objects.filter(principal=old_bob).exists()
+    assert not directory_sync(account=account).changed_anything
