@@ -21,6 +21,7 @@ from django_tasks_db.utils import exclusive_transaction
 
 from .directory.tasks import directory_sync_schedule
 from .dispatch import deliveries_process
+from .tasks import WAKEUPS
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class AlertWorker(Worker):
     def sweep(self):
         self.running_task = True  # a signal now lets the sweep finish instead of exiting mid-send
         try:
-            return deliveries_process()
+            return deliveries_process(wakeups=WAKEUPS)
         finally:
             self.running_task = False
 

@@ -381,6 +381,8 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         # Failed sign-ins and lockouts are warnings; axes' routine book-keeping is not worth a line.
         "axes": {"level": "WARNING"},
+        # The Alibaba Cloud credentials library runs a scheduler that logs its start and stop.
+        "apscheduler": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -48,7 +48,7 @@ def cloud(aliyun_peer, settings, tmp_path, monkeypatch):  # noqa: F811
 
 @pytest.fixture
 def hangzhou(db):
-    return Region.objects.create(code="cn-hangzhou", name="China (Hangzhou)", name_zh="华东1（杭州）")
+    return Region.objects.get_or_create(code="cn-hangzhou", defaults={"name": "China (Hangzhou)"})[0]
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def account(hangzhou):
     """An account connected to Alibaba Cloud (the peer), in one region."""
     return Account.objects.create(
         name="acme",
-        uid="1234567890123456",
+        uid="1888000000000001",
         site=Account.Site.CHINA,
         credentials_profile="peer",
         directory_sync_enabled=True,

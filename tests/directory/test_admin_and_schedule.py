@@ -44,7 +44,7 @@ def test_C14_C13_the_account_list_and_page_show_the_last_sync(support, account, 
 def test_C14_sync_now_says_what_it_changed(support, account, directory):
     messages = [str(m) for m in sync_now(support, account).context["messages"]]
     assert messages == [
-        "acme (1234567890123456): synced from Alibaba Cloud (added +, changed ~, removed -): users +2 ~0 -0, "
+        "acme (1888000000000001): synced from Alibaba Cloud (added +, changed ~, removed -): users +2 ~0 -0, "
         "roles +1 ~0 -0, workspaces +1 ~0 -0, members +3 ~0 -0, policies +1 ~0 -0."
     ]
     assert Principal.objects.filter(account=account).count() == 3
@@ -56,7 +56,7 @@ def test_C14_sync_now_says_why_it_failed_and_skips_unconnected_accounts(support,
     demo_account = Account.objects.get(name="demo-intl")
     response = sync_now(support, account, demo_account)
     messages = [(m.level_tag, str(m)) for m in response.context["messages"]]
-    assert messages[0][0] == "error" and messages[0][1].startswith("acme (1234567890123456): not synced, nothing")
+    assert messages[0][0] == "error" and messages[0][1].startswith("acme (1888000000000001): not synced, nothing")
     assert "SignatureDoesNotMatch" in messages[0][1] and ACCESS_KEY_SECRET not in messages[0][1]
     assert messages[1] == ("warning", f"{demo_account}: " + DirectorySyncOff().text)
     account.refresh_from_db()
@@ -118,6 +118,6 @@ def test_C14_T3_sync_now_speaks_the_staffs_language_and_records_the_consoles(sup
     account.save()
     support.post(reverse("set_language"), {"language": "zh-hans"})
     [message] = [str(m) for m in sync_now(support, account).context["messages"]]
-    assert message.startswith("acme (1234567890123456)：未同步，未做任何更改。阿里云拒绝了该 AccessKey")
+    assert message.startswith("acme (1888000000000001)：未同步，未做任何更改。阿里云拒绝了该 AccessKey")
     account.refresh_from_db()
     assert account.directory_sync_message.startswith("Alibaba Cloud refused the AccessKey")

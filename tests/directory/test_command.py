@@ -25,13 +25,13 @@ def test_C14_prints_progress_and_a_summary_table(account, directory):
     out, err, failed = run()
     assert failed is None and err == ""
     lines = out.splitlines()
-    assert lines[0] == "acme (1234567890123456): reading RAM and DataWorks…"
+    assert lines[0] == "acme (1888000000000001): reading RAM and DataWorks…"
     assert "  RAM users: 2" in lines and "  RAM roles: 1" in lines
     assert "  DataWorks cn-hangzhou: 1 workspaces, 4 members" in lines
-    assert "acme (1234567890123456): synced, changes written." in lines
+    assert "acme (1888000000000001): synced, changes written." in lines
     header = next(line for line in lines if line.startswith("account"))
     assert header.split() == ["account", "users", "roles", "workspaces", "members", "policies"]
-    assert lines[-1].split() == ["acme", "(1234567890123456)", "+2", "~0", "-0", "+1", "~0", "-0"] + [
+    assert lines[-1].split() == ["acme", "(1888000000000001)", "+2", "~0", "-0", "+1", "~0", "-0"] + [
         "+1",
         "~0",
         "-0",
@@ -43,7 +43,7 @@ def test_C14_prints_progress_and_a_summary_table(account, directory):
         "-0",
     ]
     out, _, _ = run("--account", "acme")
-    assert "acme (1234567890123456): synced, no change." in out
+    assert "acme (1888000000000001): synced, no change." in out
 
 
 def test_C14_exits_non_zero_when_an_account_failed_and_syncs_the_others(account, directory, hangzhou):

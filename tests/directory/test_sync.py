@@ -7,15 +7,11 @@ from django.urls import reverse
 
 from alerts.directory.sync import directory_sync
 from alerts.models import Identity, Membership, PolicyAttachment, Region, Workspace
+from alerts.routing import recipients_lookup
 from contacts.models import ContactMethod, Principal, RamDirectoryEntry
 from tests.aliyun_peer import AliyunPeer
 from tests.conftest import DEMO_PASSWORD
 from tests.directory.conftest import point_at
-
-try:  # delivery planning moves to alerts.routing
-    from alerts.routing import recipients_lookup
-except ImportError:  # pragma: no cover
-    from alerts.delivery import recipients_lookup
 
 pytestmark = pytest.mark.filterwarnings("ignore:datetime.datetime.utcnow:DeprecationWarning")
 
