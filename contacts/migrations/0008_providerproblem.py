@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0006_cloud_ids'),
+        ('contacts', '0007_directory_sync'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0006_alertlimit_webhook_version'),
+        ('alerts', '0007_directory_sync'),
     ]
 
     operations = [
