@@ -1,7 +1,7 @@
 """Refuse form and query values that no database can store (NUL characters) with a clear 400,
 once for every view, instead of letting one reach a query and fail there (E1)."""
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 
@@ -15,10 +15,10 @@ class RejectNulMiddleware:
             or self._has_nul(request.GET)
             or (request.method == "POST" and request.content_type != "application/json" and self._has_nul(request.POST))
         ):
-            return HttpResponseBadRequest(
-                _("The request contains a NUL character, which is not allowed."),
-                content_type="text/plain; charset=utf-8",
-            )
+            text = _("The request contains a NUL character, which is not allowed.")
+            if request.path.startswith("/api/"):  # every /api/ answer is JSON, errors included
+                return JsonResponse({"error": text}, status=400)
+            return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
     @staticmethod
