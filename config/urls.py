@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from alerts import oidc
 from alerts import views as alert_views
+from alerts.sign_in import SignInView
 
 admin.site.site_header = _("Alert Contacts support")
 admin.site.site_title = _("Alert Contacts support")
@@ -23,8 +25,12 @@ def favicon(request):
 urlpatterns = [
     path("", alert_views.home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign in with Alibaba Cloud (OpenID Connect). The provider sends the browser back to
+    # https://<the console's host>/oidc/callback/: register that URL with it. 404 while OIDC_CLIENT_ID is unset.
+    path("oidc/authenticate/", oidc.AlibabaCloudSignIn.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.AlibabaCloudCallback.as_view(), name="oidc_authentication_callback"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("alerts.api_urls")),
