@@ -11,7 +11,7 @@ WORKER_CMD = $(PY) manage.py run_worker
 # pyenv picks 3.13.0 for `python3` through .python-version.
 PYTHON ?= $(shell for p in python3 python3.13 python3.12; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: run test install prepare messages lint fmt check check-django bench clean which-python oidc-provider
+.PHONY: run test test-fast install prepare messages lint fmt check check-django bench clean which-python oidc-provider
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (found: $$(python3 --version 2>&1))." >&2; exit 1; fi
@@ -64,6 +64,10 @@ oidc-provider: $(OIDC_PROVIDER)/node_modules/.package-lock.json
 
 test: install messages oidc-provider
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every test but the browser tests (marker `browser`: they start Chromium), for a quick round.
+test-fast: install messages oidc-provider
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

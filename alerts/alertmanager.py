@@ -1,28 +1,28 @@
-"""Prometheus Alertmanager's webhook (version 4) translated into alerts (I2). Pure: no database."""
+"""Prometheus Alertmanager's webhook (version 4) translated into alerts (I2). Pure: no database.
 
-from django.core.exceptions import ValidationError
+The notification's shape is the AlertmanagerNotification schema's (openapi.py); the receiver
+validates the body with it before translating, so nothing here checks that shape again."""
+
+from typing import Any
 
 from .intake import MAX_RULE, MAX_SEVERITY, MAX_TITLE, NewAlert, idempotency_key_digest
 
 
-def _text(value):
+def _text(value: object) -> str:
     """Alertmanager's strings as the database can store them (no NUL, valid UTF-8)."""
     return str(value).replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
-def alertmanager_translate(payload, *, token_id, send_resolved):
-    """(alerts, skipped): one NewAlert per alert of the group; resolved ones are skipped unless the
-    receiver sends them. Each carries an idempotency key of the receiver token, the fingerprint,
-    the start and the status: Alertmanager repeats a still-firing alert every repeat_interval, and
-    that repeat is the same alert for this receiver (another receiver token is another audience).
-    Raises ValidationError for a body that is not a version 4 notification."""
-    if str(payload.get("version")) != "4":
-        raise ValidationError({"version": ["only Alertmanager webhook version 4 is understood"]})
-    items = payload.get("alerts")
-    if not isinstance(items, list) or not all(isinstance(a, dict) for a in items):
-        raise ValidationError({"alerts": ["must be a list of objects"]})
+def alertmanager_translate(
+    payload: dict[str, Any], *, token_id: int, send_resolved: bool
+) -> tuple[list[NewAlert], int]:
+    """(alerts, skipped): one NewAlert per alert of a notification the schema accepted; resolved
+    ones are skipped unless the receiver sends them. Each carries an idempotency key of the
+    receiver token, the fingerprint, the start and the status: Alertmanager repeats a still-firing
+    alert every repeat_interval, and that repeat is the same alert for this receiver (another
+    receiver token is another audience)."""
     alerts, skipped = [], 0
-    for item in items:
+    for item in payload["alerts"]:
         status = _text(item.get("status") or payload.get("status") or "firing")
         if status == "resolved" and not send_resolved:
             skipped += 1
@@ -31,9 +31,9 @@ def alertmanager_translate(payload, *, token_id, send_resolved):
     return alerts, skipped
 
 
-def _alert(item, *, status, token_id):
-    labels = item.get("labels") if isinstance(item.get("labels"), dict) else {}
-    annotations = item.get("annotations") if isinstance(item.get("annotations"), dict) else {}
+def _alert(item: dict[str, Any], *, status: str, token_id: int) -> NewAlert:
+    labels = item.get("labels") or {}
+    annotations = item.get("annotations") or {}
     name = _text(labels.get("alertname") or "Alertmanager alert")
     summary = _text(annotations.get("summary") or "")
     details = [_text(annotations.get("description") or "")]

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, Channel
+from .routing import recipients_resolve
 
 TOKEN_PREFIX = "ac_"
 
@@ -24,8 +25,6 @@ def api_token_create(
     if len(name) > 100:
         raise ValidationError({"name": [_("The name is longer than 100 characters.")]})
     if kind == ApiToken.Kind.ALERTMANAGER:
-        from .delivery import recipients_resolve
-
         channels = [c for c in channels if c]
         if not channels or any(c not in Channel.values for c in channels):
             raise ValidationError({"channels": [_("Choose channels among email, sms, voice and webhook.")]})

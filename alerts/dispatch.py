@@ -1,13 +1,18 @@
 """Sending deliveries (D7, D8). The delivery rows are the source of truth, not the task queue: a
 worker claims due deliveries with a lease (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite
 serialises writers), sends each, and records the outcome only if it still holds the lease. A
-delivery whose worker died is claimed again once its lease expires."""
+delivery whose worker died is claimed again once its lease expires.
+
+Sending schedules no worker itself: whoever runs it hands it the wake-ups (alerts.tasks hands the
+task queue's), so the task queue depends on sending and never the other way round."""
 
 import logging
 import os
 import socket
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -17,20 +22,33 @@ from django.utils import timezone
 from contacts.messaging import message_send
 from contacts.messaging.failures import IncorrectContact, PermanentFailure, TransientFailure
 
-from .delivery import fallback_create, wake_workers
 from .limits import LIMITED, limit_take
 from .messages import alert_message
 from .models import Delivery, WorkspaceWebhook
+from .routing import fallback_create
 
 logger = logging.getLogger(__name__)
 Status = Delivery.Status
 
 
-def worker_name():
+@dataclass(frozen=True)
+class Wakeups:
+    """How sending asks for a worker to come back: `now` when new deliveries are due at once (a
+    fallback), `at(moment)` when a retry falls due or the leases of a worker that may die expire."""
+
+    now: Callable[[], None]
+    at: Callable[[datetime], None]
+
+
+# Without wake-ups, what falls due later waits for the running loop or a worker's next sweep (tests).
+NO_WAKEUPS = Wakeups(now=lambda: None, at=lambda moment: None)
+
+
+def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def deliveries_claim(*, worker, limit):
+def deliveries_claim(*, worker: str, limit: int) -> list[int]:
     """Lease up to `limit` due deliveries to `worker`; returns their ids."""
     now = timezone.now()
     with transaction.atomic():
@@ -50,7 +68,7 @@ def deliveries_claim(*, worker, limit):
     return ids
 
 
-def deliveries_process(*, worker=None, limit=None):
+def deliveries_process(*, worker: str | None = None, limit: int | None = None, wakeups: Wakeups = NO_WAKEUPS) -> int:
     """Claim and send due deliveries until none is due (or `limit` were handled); returns how many
     were handled."""
     worker = worker or worker_name()
@@ -60,7 +78,7 @@ def deliveries_process(*, worker=None, limit=None):
         ids = deliveries_claim(worker=worker, limit=batch)
         if not ids:
             break
-        _schedule_recovery()
+        _schedule_recovery(wakeups)
         claimed = _load(ids)
         webhooks = {
             w.workspace_id: w
@@ -68,25 +86,25 @@ def deliveries_process(*, worker=None, limit=None):
         }
         for delivery_id in ids:
             delivery = claimed[delivery_id]
-            _send(delivery, worker, webhooks.get(delivery.alert.workspace_id))
+            _send(delivery, worker, webhooks.get(delivery.alert.workspace_id), wakeups)
             handled += 1
     return handled
 
 
-def _load(ids):
+def _load(ids: list[int]) -> dict[int, Delivery]:
     return Delivery.objects.select_related(
         "alert__workspace__account", "alert__workspace__alternate_contact", "principal"
     ).in_bulk(ids)
 
 
-def delivery_send(*, delivery_id, worker):
+def delivery_send(*, delivery_id: int, worker: str, wakeups: Wakeups = NO_WAKEUPS) -> int:
     """Send one claimed delivery and record its outcome (if `worker` still holds its lease)."""
     delivery = _load([delivery_id])[delivery_id]
     webhook = WorkspaceWebhook.objects.filter(workspace_id=delivery.alert.workspace_id).first()
-    return _send(delivery, worker, webhook)
+    return _send(delivery, worker, webhook, wakeups)
 
 
-def _send(delivery, worker, webhook):
+def _send(delivery: Delivery, worker: str, webhook: WorkspaceWebhook | None, wakeups: Wakeups) -> int:
     delivery_id = delivery.pk
     if delivery.route != Delivery.Route.WEBHOOK:
         webhook = None
@@ -102,23 +120,24 @@ def _send(delivery, worker, webhook):
                     "OVER_DAILY_LIMIT",
                     "The daily maximum for this channel is reached (Alert Resources).",
                     fallback=False,
+                    wakeups=wakeups,
                 )
     try:
         # Through the transport of the message's channel: webhook for the webhook route (contacts.messaging).
         message_send(alert_message(delivery, webhook))
     except IncorrectContact as error:
-        return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=True)
+        return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=True, wakeups=wakeups)
     except TransientFailure as error:
-        return _retry_or_fail(delivery, worker, error.code, error.text)
+        return _retry_or_fail(delivery, worker, error.code, error.text, wakeups)
     except PermanentFailure as error:
-        return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=False)
+        return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=False, wakeups=wakeups)
     except Exception as error:  # a transport's bug must not leave the delivery unfinished (D8)
         logger.exception("Sending delivery %s (%s, route %s) raised", delivery_id, delivery.channel, delivery.route)
-        return _retry_or_fail(delivery, worker, "BACKEND_ERROR", f"{type(error).__name__}: {error}")
-    return _finish(delivery, worker, Status.SEND_SUCCESS, "", "", fallback=False)
+        return _retry_or_fail(delivery, worker, "BACKEND_ERROR", f"{type(error).__name__}: {error}", wakeups)
+    return _finish(delivery, worker, Status.SEND_SUCCESS, "", "", fallback=False, wakeups=wakeups)
 
 
-def _unit_take(delivery, worker):
+def _unit_take(delivery: Delivery, worker: str) -> bool | None:
     """D9: a direct text message or call takes one unit of the day's allowance exactly once. The
     unit and the delivery's mark that it was taken are written in one transaction, so a delivery
     claimed again after a crash, or retried, never takes a second one. True when taken, False
@@ -137,10 +156,10 @@ def _unit_take(delivery, worker):
     return True
 
 
-def _retry_or_fail(delivery, worker, code, text):
+def _retry_or_fail(delivery: Delivery, worker: str, code: str, text: str, wakeups: Wakeups) -> int:
     if delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:  # attempts was counted at the claim
         exhausted = f"{text} (gave up after {settings.DELIVERY_MAX_ATTEMPTS} attempts)"
-        return _finish(delivery, worker, Status.SEND_FAIL, code, exhausted, fallback=True)
+        return _finish(delivery, worker, Status.SEND_FAIL, code, exhausted, fallback=True, wakeups=wakeups)
     delay = settings.DELIVERY_RETRY_BASE_SECONDS * (2 ** (delivery.attempts - 1))
     next_at = timezone.now() + timedelta(seconds=delay)
     with transaction.atomic():
@@ -148,11 +167,15 @@ def _retry_or_fail(delivery, worker, code, text):
             next_attempt_at=next_at, lease_owner="", lease_until=None, reason_code=code, reason=f"{text} (will retry)"
         )
         if kept:
-            transaction.on_commit(lambda: _wake_at(next_at))
+            transaction.on_commit(lambda: wakeups.at(next_at))
     return kept
 
 
-def _finish(delivery, worker, status, code, text, *, fallback):
+def _finish(
+    delivery: Delivery, worker: str, status: str, code: str, text: str, *, fallback: bool, wakeups: Wakeups
+) -> int:
+    """Record the outcome if `worker` still holds the lease; with `fallback`, create the next
+    deliveries of the fallback chain (D6) and wake a worker for them."""
     with transaction.atomic():
         kept = Delivery.objects.filter(pk=delivery.pk, lease_owner=worker, status=Status.READY_TO_SEND).update(
             status=status, reason_code=code, reason=text, finished_at=timezone.now(), lease_until=None
@@ -163,20 +186,10 @@ def _finish(delivery, worker, status, code, text, *, fallback):
         if fallback:
             delivery.refresh_from_db()
             if fallback_create(failed=delivery):
-                transaction.on_commit(wake_workers)
+                transaction.on_commit(wakeups.now)
     return kept
 
 
-def _wake_at(moment):
-    from django.tasks import default_task_backend
-
-    from .tasks import deliver_due
-
-    if default_task_backend.supports_defer:
-        deliver_due.using(run_after=moment).enqueue()
-    # Without deferral (the immediate backend of tests), the running loop picks retries up.
-
-
-def _schedule_recovery():
-    """If this worker dies mid-batch, a task due when its leases expire claims the rest again."""
-    _wake_at(timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS + 1))
+def _schedule_recovery(wakeups: Wakeups) -> None:
+    """If this worker dies mid-batch, a worker woken when its leases expire claims the rest again."""
+    wakeups.at(timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS + 1))

@@ -3,11 +3,18 @@ is sent, in short chunked transactions, so one big notification never holds the 
 
 An alert and its deliveries are always written together (one chunk is one transaction), so a chunk
 that fails leaves nothing half-stored; callers are told which alerts were accepted before it.
+
+Before anything is stored, an alert is checked: its own text against the NewAlert schema (the one
+description of an alert, in openapi.py, which the API validates with too), in the reader's
+language; then the business rules: recipients are RAM users or RAM roles of the workspace, and
+channels exist. Routing (routing.py) plans the deliveries; the workers are woken through tasks.py.
 """
 
 import hashlib
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,16 +22,27 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
-from .delivery import delivery_plan, recipients_lookup, wake_workers, workspace_webhook_delivery
-from .models import Alert, Channel, Delivery, WorkspaceWebhook
+from contacts.models import Principal
+
+from .models import Alert, Channel, Delivery, Workspace, WorkspaceWebhook
+from .openapi import NO_NUL, JsonObject, SchemaError, column_length, schema_errors
+from .routing import delivery_plan, recipients_lookup, recipients_resolve, workspace_webhook_delivery
+from .tasks import wake_workers
+
+if TYPE_CHECKING:  # django-stubs (a development dependency) names lazy translations
+    from django_stubs_ext import StrOrPromise
 
 Role = Delivery.Role
 
-# Lengths the database columns hold; longer input is refused, never cut (E1).
-MAX_TITLE = 200
-MAX_RULE = 200
-MAX_SEVERITY = 20
-MAX_IDEMPOTENCY_KEY = 200
+# Lengths the database columns hold; longer input is refused, never cut (E1). The NewAlert schema
+# states the same columns' lengths; sources that shorten text themselves (Alertmanager) use these.
+MAX_TITLE = column_length("title")
+MAX_RULE = column_length("rule")
+MAX_SEVERITY = column_length("severity")
+MAX_IDEMPOTENCY_KEY = column_length("idempotency_key")
+# An alert's own text, which the NewAlert schema describes; recipients and channels are business
+# rules (who is a member, which channels exist) checked below.
+ALERT_TEXTS = ("title", "content", "rule", "severity")
 
 
 @dataclass
@@ -42,57 +60,89 @@ class NewAlert:
 
 @dataclass
 class IntakeResult:
-    accepted: list = field(default_factory=list)  # ids of alerts stored by this call
-    existing: dict = field(default_factory=dict)  # idempotency key -> id of the alert stored earlier
-    warnings: list = field(default_factory=list)
+    accepted: list[int] = field(default_factory=list)  # ids of alerts stored by this call
+    existing: dict[str, int] = field(default_factory=dict)  # idempotency key -> id of the alert stored earlier
+    warnings: list[JsonObject] = field(default_factory=list)
     longest_write_ms: float = 0.0  # the longest chunk transaction (for the benchmark and the logs)
 
 
 class ChunkFailed(Exception):
     """A chunk could not be stored; `result` says what was accepted before it."""
 
-    def __init__(self, result, error):
+    def __init__(self, result: IntakeResult, error: Exception) -> None:
         super().__init__(str(error))
         self.result = result
         self.error = error
 
 
-def text_problem(value):
-    """Why a text cannot be stored (databases refuse NUL; lone surrogates are not UTF-8), or None."""
-    if "\x00" in value:
-        return _("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return _("must be valid Unicode text")
-    return None
+@dataclass
+class Audience:
+    """Whom an alert goes to, checked: principals that are members of the workspace, known channels."""
+
+    principals: list[Principal]
+    channels: list[str]
+    warnings: list[JsonObject] = field(default_factory=list)
 
 
-def alert_fields_check(*, title, content="", rule="", severity="", recipients=(), channels=()):
-    """Errors of an alert's own fields, by field name (empty when it is valid)."""
-    texts = {
-        "title": title or "",
+def alert_fields_check(
+    *,
+    title: str,
+    content: str = "",
+    rule: str = "",
+    severity: str = "",
+    recipients: Iterable[object] = (),
+    channels: Iterable[object] = (),
+) -> "dict[str, list[StrOrPromise]]":
+    """Errors of an alert's own fields, by field name (empty when it is valid): what the NewAlert
+    schema refuses, in the reader's language. Text that cannot be stored (NUL characters, text that
+    is not Unicode) is named first and alone. The title is checked as it is stored, stripped."""
+    fields: JsonObject = {
+        "title": (title or "").strip(),
         "content": content or "",
         "rule": rule or "",
         "severity": severity or "",
-        "recipients": "".join(str(r) for r in recipients),
-        "channels": "".join(str(c) for c in channels),
+        "recipients": [str(r) for r in recipients],
+        "channels": [str(c) for c in channels],
     }
-    errors = {name: [problem] for name, value in texts.items() if (problem := text_problem(value))}
-    if errors:
-        return errors
-    for name, limit in (("rule", MAX_RULE), ("severity", MAX_SEVERITY)):
-        if len(texts[name]) > limit:
-            errors[name] = [_("At most %(limit)d characters.") % {"limit": limit}]
-    stripped = texts["title"].strip()
-    if not stripped:
-        errors["title"] = [_("A title is required.")]
-    elif len(stripped) > MAX_TITLE:
-        errors["title"] = [_("The title is longer than 200 characters.")]
+    found = schema_errors("NewAlert", {name: _readable(value) for name, value in fields.items()})
+    nul = {error.field for error in found if error.keyword == "pattern" and error.pattern == NO_NUL}
+    unstorable: dict[str, list[StrOrPromise]] = {
+        name: [_("must not contain NUL characters") if name in nul else _("must be valid Unicode text")]
+        for name, value in fields.items()
+        if name in nul or _readable(value) != value
+    }
+    if unstorable:
+        return unstorable
+    errors: dict[str, list[StrOrPromise]] = {}
+    for error in found:
+        if (words := _words(error)) is not None:
+            errors.setdefault(error.field, [words])
     return errors
 
 
-def channels_clean(channels):
+def _readable(value: Any) -> Any:
+    """`value` with text that is not Unicode (lone surrogates) replaced, so the validator can read it."""
+    if isinstance(value, list):
+        return [_readable(item) for item in value]
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def _words(error: SchemaError) -> "StrOrPromise | None":
+    """What a refusal of the NewAlert schema says to people; None for recipients and channels, which
+    the business rules name. The schema decides what is refused, these are only its words (a test
+    keeps them in step with the schema's keywords)."""
+    if error.field not in ALERT_TEXTS:
+        return None
+    if error.keyword == "maxLength" and error.field == "title":
+        return _("The title is longer than %(limit)d characters.") % {"limit": error.limit}
+    if error.keyword == "maxLength":
+        return _("At most %(limit)d characters.") % {"limit": error.limit}
+    if error.field == "title":  # shorter than 1 character, or only white space
+        return _("A title is required.")
+    return None
+
+
+def channels_clean(channels: Iterable[object]) -> list[str]:
     """Channel names, lower case and without repeats; ValidationError if one is unknown or none given."""
     cleaned = [str(c).strip().lower() for c in channels or []]
     if not cleaned or any(c not in Channel.values for c in cleaned):
@@ -100,40 +150,78 @@ def channels_clean(channels):
     return list(dict.fromkeys(cleaned))
 
 
+def recipients_errors(*, workspace: Workspace, names: Iterable[object]) -> dict[str, list[str]]:
+    """{"recipients": [why]} unless every name is a RAM user or RAM role of the workspace."""
+    try:
+        recipients_resolve(workspace=workspace, names=names)
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
+def audience_check(*, workspace: Workspace, recipients: Iterable[object], channels: Iterable[object]) -> Audience:
+    """The business rules of whom an alert goes to: known channels, and recipients that are RAM
+    users or RAM roles of the workspace. Raises ValidationError naming every problem."""
+    errors: dict[str, list[str]] = {}
+    audience = Audience(principals=[], channels=[])
+    try:
+        audience.channels = channels_clean(channels)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        audience.principals = recipients_resolve(workspace=workspace, names=recipients)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return audience
+
+
+def receiver_audience(*, workspace: Workspace, recipients: Iterable[object], channels: Iterable[object]) -> Audience:
+    """Whom the alerts of an Alertmanager receiver token go to now (I2): its recipients that are
+    still members of the workspace. The others are skipped with a warning rather than losing the
+    alert for everybody (Alertmanager does not retry a 4xx); ValidationError when nobody is left
+    and no channel is the workspace's webhook."""
+    cleaned = channels_clean(channels)
+    principals, unknown = recipients_lookup(workspace=workspace, names=recipients)
+    if not principals and Channel.WEBHOOK not in cleaned:
+        names = ", ".join(unknown) or "-"
+        message = _("no recipient of this receiver is a RAM user or RAM role of the workspace: %(names)s")
+        raise ValidationError({"recipients": [message % {"names": names}]})
+    warnings = [{"code": "RECIPIENTS_SKIPPED", "names": unknown}] if unknown else []
+    return Audience(principals=principals, channels=cleaned, warnings=warnings)
+
+
 def alert_accept(
     *,
-    workspace,
-    title,
-    content="",
-    rule="",
-    severity="",
-    recipients,
-    channels,
-    source="console",
-    by=None,
-    idempotency_key=None,
-    resolved=False,
-    request_digest="",
-):
+    workspace: Workspace,
+    title: str,
+    content: str = "",
+    rule: str = "",
+    severity: str = "",
+    recipients: Iterable[str],
+    channels: Iterable[str],
+    source: str = "console",
+    by: Any = None,
+    idempotency_key: str | None = None,
+    resolved: bool = False,
+    request_digest: str = "",
+) -> Alert:
     """Store one alert and every delivery in one transaction, then wake the workers (D8).
-    Bad input raises ValidationError and stores nothing. With an idempotency key already used in
-    this workspace, the alert stored first is returned."""
+    Bad input raises ValidationError naming every bad field and stores nothing. With an
+    idempotency key already used in this workspace, the alert stored first is returned."""
     recipients, channels = list(recipients or []), list(channels or [])
-    errors = alert_fields_check(
-        title=title, content=content, rule=rule, severity=severity, recipients=recipients, channels=channels
+    errors: dict[str, list[Any]] = dict(
+        alert_fields_check(
+            title=title, content=content, rule=rule, severity=severity, recipients=recipients, channels=channels
+        )
     )
-    if not any(k in errors for k in ("recipients", "channels")):
+    audience = Audience(principals=[], channels=[])
+    if "recipients" not in errors and "channels" not in errors:
         try:
-            channels = channels_clean(channels)
+            audience = audience_check(workspace=workspace, recipients=recipients, channels=channels)
         except ValidationError as error:
             errors.update(error.message_dict)
-        principals, unknown = recipients_lookup(workspace=workspace, names=recipients)
-        if unknown:
-            errors["recipients"] = [
-                _("Not a RAM user or RAM role of this workspace: %(names)s.") % {"names": ", ".join(unknown)}
-            ]
-        elif not principals:
-            errors["recipients"] = [_("Name at least one recipient.")]
     if errors:
         raise ValidationError(errors)
     item = NewAlert(
@@ -148,17 +236,27 @@ def alert_accept(
     result = alerts_store(
         workspace=workspace,
         items=[item],
-        principals=principals,
-        channels=channels,
+        principals=audience.principals,
+        channels=audience.channels,
         source=source,
         recipients=[str(r) for r in recipients],
         by=by,
     )
-    alert_id = result.accepted[0] if result.accepted else result.existing[idempotency_key]
+    alert_id = result.accepted[0] if result.accepted else result.existing[idempotency_key or ""]
     return Alert.objects.select_related("workspace__account").get(pk=alert_id)
 
 
-def alerts_store(*, workspace, items, principals, channels, source, recipients, by=None, warnings=()):
+def alerts_store(
+    *,
+    workspace: Workspace,
+    items: Sequence[NewAlert],
+    principals: list[Principal],
+    channels: list[str],
+    source: str,
+    recipients: list[str],
+    by: Any = None,
+    warnings: Sequence[JsonObject] = (),
+) -> IntakeResult:
     """Store `items` (NewAlert) to `principals` on `channels`, in chunks of INTAKE_CHUNK_SIZE alerts,
     each chunk one transaction with its deliveries. Items whose idempotency key is already used in
     the workspace (or earlier in `items`) are not stored again: `existing` maps the key to the alert.
@@ -167,7 +265,7 @@ def alerts_store(*, workspace, items, principals, channels, source, recipients, 
     webhook = WorkspaceWebhook.objects.filter(workspace=workspace).first()
     templates = _delivery_templates(workspace=workspace, principals=principals, channels=channels, webhook=webhook)
     result = IntakeResult(warnings=list(warnings))
-    common = {
+    common: JsonObject = {
         "workspace": workspace,
         "source": source,
         "channels": channels,
@@ -187,7 +285,9 @@ def alerts_store(*, workspace, items, principals, channels, source, recipients, 
     return result
 
 
-def _chunk_store(chunk, *, common, templates, result, tries=3):
+def _chunk_store(
+    chunk: Sequence[NewAlert], *, common: JsonObject, templates: list[JsonObject], result: IntakeResult, tries: int = 3
+) -> None:
     """One transaction: the chunk's new alerts and their deliveries. Two sources racing with the same
     keys (two unclustered Alertmanagers) collide on the unique key; the loser reads the winner's
     alerts and stores only what is still new."""
@@ -225,14 +325,15 @@ def _chunk_store(chunk, *, common, templates, result, tries=3):
         return
 
 
-def _unseen(chunk, *, workspace, result):
+def _unseen(chunk: Sequence[NewAlert], *, workspace: Workspace, result: IntakeResult) -> list[NewAlert]:
     keys = {i.idempotency_key for i in chunk if i.idempotency_key}
     if keys:
         stored = Alert.objects.filter(workspace=workspace, idempotency_key__in=keys).values_list(
             "idempotency_key", "pk"
         )
-        result.existing.update(stored)
-    fresh, seen = [], set(result.existing)
+        result.existing.update((key, pk) for key, pk in stored if key)
+    fresh: list[NewAlert] = []
+    seen = set(result.existing)
     for item in chunk:
         if item.idempotency_key:
             if item.idempotency_key in seen:
@@ -246,8 +347,10 @@ def _unseen(chunk, *, workspace, result):
 _COPIED = [f.attname for f in Delivery._meta.concrete_fields if f.attname not in ("id", "alert_id", "created_at")]
 
 
-def _delivery_templates(*, workspace, principals, channels, webhook):
-    templates = []
+def _delivery_templates(
+    *, workspace: Workspace, principals: list[Principal], channels: list[str], webhook: WorkspaceWebhook | None
+) -> list[JsonObject]:
+    templates: list[JsonObject] = []
     for channel in channels:
         if channel == Channel.WEBHOOK:
             planned = [workspace_webhook_delivery(workspace=workspace, webhook=webhook)]
@@ -260,7 +363,7 @@ def _delivery_templates(*, workspace, principals, channels, webhook):
     return templates
 
 
-def idempotency_key_digest(prefix, *parts):
+def idempotency_key_digest(prefix: str, *parts: object) -> str:
     """A key of at most MAX_IDEMPOTENCY_KEY characters from its parts (hashed when they are long)."""
     key = ":".join([prefix, *map(str, parts)])
     if len(key) <= MAX_IDEMPOTENCY_KEY:

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from contacts.messaging import Message
 from contacts.messaging.destinations import refusal_text
 
-from .delivery import Reason
 from .models import Channel, Delivery
+from .routing import Reason
 
 # DataWorks' `remind_unit` is the monitoring granularity of the rule (Task, ScheduleResourceGroup…);
 # an alert sent to this console concerns one workspace.

@@ -156,7 +156,8 @@ def cloud_identity_find(*, claims: CloudClaims) -> tuple[Account, Principal | No
         raise CloudSignInRefused(CloudSignInRefused.ACCOUNT, claims)
     if claims.is_owner:
         return account, None
-    principals = list(Principal.objects.filter(account=account, ram_id=claims.user_id)[:2])
+    # A principal the directory sync marked removed from RAM is not let in either.
+    principals = list(Principal.objects.filter(account=account, ram_id=claims.user_id, removed_at__isnull=True)[:2])
     if len(principals) != 1:
         if principals:
             logger.error("RAM ID %s names several principals of account %s", claims.user_id, account.uid)

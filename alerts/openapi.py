@@ -1,26 +1,54 @@
-"""The OpenAPI 3 description of the alert API, served at /api/v1/openapi.json, and the request
-validation that comes from the same schemas: the server refuses exactly what the document refuses
-(then checks what a schema cannot know, such as which recipients exist)."""
+"""The alert API's request bodies, each described once as a JSON Schema, and the OpenAPI 3 document
+built around them (served at /api/v1/openapi.json).
+
+The same schemas validate: the API refuses exactly what the document refuses, in the validator's
+own words (`request_errors`), and intake checks an alert's own fields from any other source against
+the NewAlert schema too (`schema_errors`), in the reader's language. What a schema cannot know, such
+as which recipients exist, intake checks afterwards. Lengths come from the Alert columns and the
+channels, roles and statuses from the models' choices, so that nothing here is written twice."""
 
 import copy
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import jsonschema_rs
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import CharField
+
+from .models import Alert, Channel, Delivery
+
+JsonObject = dict[str, Any]
 
 # Text the databases can store: no NUL (lone surrogates cannot be encoded at all and are refused
 # before the schema is consulted).
-_NO_NUL = "^[^\\x00]*$"
-_TEXT = {"type": "string", "pattern": _NO_NUL}
-# Something other than white space, as Python's str.strip() sees it (which includes \x1c-\x1f).
-_NOT_BLANK = "[^\\s\\x1c-\\x1f]"
+NO_NUL = "^[^\\x00]*$"
+_TEXT: JsonObject = {"type": "string", "pattern": NO_NUL}
+# Something other than white space (with \x1c-\x1f, which Python's str.strip() removes too).
+NOT_BLANK = "[^\\s\\x1c-\\x1f]"
 
-_ERROR = {
+
+def column_length(field: str) -> int:
+    """How many characters the Alert column `field` holds: longer input is refused, never cut (E1)."""
+    column = Alert._meta.get_field(field)
+    if not isinstance(column, CharField) or column.max_length is None:
+        raise ImproperlyConfigured(f"Alert.{field} is not a column of limited length")
+    return column.max_length
+
+
+_ERROR: JsonObject = {
     "type": "object",
     "properties": {"error": {"type": "string"}, "errors": {"type": "object"}},
     "required": ["error"],
 }
-_NAME = {"type": "string", "minLength": 1, "maxLength": 200, "allOf": [{"pattern": _NO_NUL}, {"pattern": _NOT_BLANK}]}
-_STRINGS = {"type": "array", "items": _NAME}
+_NAME: JsonObject = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 200,
+    "allOf": [{"pattern": NO_NUL}, {"pattern": NOT_BLANK}],
+}
+_STRINGS: JsonObject = {"type": "array", "items": _NAME}
 _JSON_ERROR = {"application/json": {"schema": _ERROR}}
 _COMMON_ERRORS = {
     "400": {"description": "Bad input, each bad field named; nothing is stored", "content": _JSON_ERROR},
@@ -44,7 +72,60 @@ _WARNING = {
     },
 }
 
-OPENAPI = {
+# The request bodies. Each is the one description of its body: the views validate with it and the
+# document below refers to it.
+NEW_ALERT: JsonObject = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["title", "recipients", "channels"],
+    "properties": {
+        "rule": {**_TEXT, "maxLength": column_length("rule")},
+        "title": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": column_length("title"),
+            "allOf": [{"pattern": NO_NUL}, {"pattern": NOT_BLANK}],
+        },
+        "content": _TEXT,
+        "severity": {**_TEXT, "maxLength": column_length("severity")},
+        "recipients": {**_STRINGS, "minItems": 1, "description": "RAM user login names, or role:RoleName"},
+        "channels": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(Channel.values)}},
+    },
+}
+ALERTMANAGER_NOTIFICATION: JsonObject = {
+    "type": "object",
+    "required": ["version", "alerts"],
+    "description": "Prometheus Alertmanager's webhook body, version 4 (other fields are ignored).",
+    "properties": {
+        "version": {"type": "string", "enum": ["4"]},
+        "status": {"type": "string", "enum": ["firing", "resolved"]},
+        "alerts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "status": {"type": "string", "enum": ["firing", "resolved"]},
+                    "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "startsAt": {"type": "string"},
+                    "endsAt": {"type": "string"},
+                    "generatorURL": {"type": "string"},
+                    "fingerprint": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+REQUEST_BODIES: dict[str, JsonObject] = {"NewAlert": NEW_ALERT, "AlertmanagerNotification": ALERTMANAGER_NOTIFICATION}
+IDEMPOTENCY_KEY: JsonObject = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A retried POST with the same key (in this workspace) returns the first alert",
+    "schema": {"type": "string", "maxLength": column_length("idempotency_key")},
+}
+
+OPENAPI: JsonObject = {
     "openapi": "3.0.3",
     "info": {
         "title": "Alert Contacts API",
@@ -56,28 +137,7 @@ OPENAPI = {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
             "Error": _ERROR,
-            "NewAlert": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["title", "recipients", "channels"],
-                "properties": {
-                    "rule": {**_TEXT, "maxLength": 200},
-                    "title": {
-                        "type": "string",
-                        "minLength": 1,
-                        "maxLength": 200,
-                        "allOf": [{"pattern": _NO_NUL}, {"pattern": _NOT_BLANK}],
-                    },
-                    "content": _TEXT,
-                    "severity": {**_TEXT, "maxLength": 20},
-                    "recipients": {**_STRINGS, "minItems": 1, "description": "RAM user login names, or role:RoleName"},
-                    "channels": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {"type": "string", "enum": ["email", "sms", "voice", "webhook"]},
-                    },
-                },
-            },
+            **REQUEST_BODIES,
             "Accepted": {
                 "type": "object",
                 "required": ["id", "url"],
@@ -89,14 +149,11 @@ OPENAPI = {
                     "id": {"type": "integer"},
                     "channel": {"type": "string"},
                     "recipient": {"type": "string"},
-                    "role": {"type": "string", "enum": ["primary", "alternate", "account", "workspace"]},
+                    "role": {"type": "string", "enum": list(Delivery.Role.values)},
                     "address": {"type": "string"},
                     "route": {"type": "string"},
                     "language": {"type": "string"},
-                    "status": {
-                        "type": "string",
-                        "enum": ["READY_TO_SEND", "SEND_SUCCESS", "SEND_FAIL", "SEND_OVERLIMIT"],
-                    },
+                    "status": {"type": "string", "enum": list(Delivery.Status.values)},
                     "reason_code": {"type": "string"},
                     "reason": {"type": "string"},
                     "attempts": {"type": "integer"},
@@ -105,30 +162,6 @@ OPENAPI = {
                 },
             },
             "Warning": _WARNING,
-            "AlertmanagerNotification": {
-                "type": "object",
-                "required": ["version", "alerts"],
-                "description": "Prometheus Alertmanager's webhook body, version 4 (other fields are ignored).",
-                "properties": {
-                    "version": {"type": "string", "enum": ["4"]},
-                    "status": {"type": "string", "enum": ["firing", "resolved"]},
-                    "alerts": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "status": {"type": "string", "enum": ["firing", "resolved"]},
-                                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-                                "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-                                "startsAt": {"type": "string"},
-                                "endsAt": {"type": "string"},
-                                "generatorURL": {"type": "string"},
-                                "fingerprint": {"type": "string"},
-                            },
-                        },
-                    },
-                },
-            },
             "AlertmanagerAccepted": {
                 "type": "object",
                 "required": ["accepted", "skipped", "warnings"],
@@ -166,15 +199,7 @@ OPENAPI = {
                 "operationId": "createAlert",
                 "summary": "Accept an alert",
                 "description": "Bodies up to {api_bytes} bytes (413 above).",
-                "parameters": [
-                    {
-                        "name": "Idempotency-Key",
-                        "in": "header",
-                        "required": False,
-                        "description": "A retried POST with the same key (in this workspace) returns the first alert",
-                        "schema": {"type": "string", "maxLength": 200},
-                    }
-                ],
+                "parameters": [IDEMPOTENCY_KEY],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewAlert"}}},
@@ -254,7 +279,7 @@ OPENAPI = {
 }
 
 
-def openapi_spec():
+def openapi_spec() -> JsonObject:
     """The document with this installation's limits written into it."""
     spec = copy.deepcopy(OPENAPI)
     limits = {
@@ -269,24 +294,51 @@ def openapi_spec():
     return spec
 
 
-_VALIDATORS = {}
+@dataclass(frozen=True)
+class SchemaError:
+    """One refusal by a request schema: where, by which keyword, and the validator's own words."""
+
+    field: str  # the body's property at fault, or "body" for the body as a whole
+    where: str  # the rest of the path inside that property: "[0]", ".labels.a" (empty for the property)
+    keyword: str  # the schema keyword that refused: "maxLength", "pattern", "enum" …
+    message: str
+    limit: int | None = None  # the bound of minLength, maxLength, minItems …
+    pattern: str | None = None  # the pattern that did not match
 
 
-def request_errors(schema_name, data):
-    """{field: [messages]} for `data` against a request schema of the document (empty when valid)."""
-    validator = _VALIDATORS.get(schema_name)
-    if validator is None:
-        validator = _VALIDATORS[schema_name] = jsonschema_rs.validator_for(
-            OPENAPI["components"]["schemas"][schema_name]
-        )
-    errors = {}
+@cache
+def _validator(schema_name: str) -> Any:
+    return jsonschema_rs.validator_for(REQUEST_BODIES[schema_name])
+
+
+def schema_errors(schema_name: str, data: object) -> list[SchemaError]:
+    """Every refusal of `data` by the request schema `schema_name` (empty when it is valid). Raises
+    UnicodeEncodeError for text that is not valid Unicode, which the validator cannot read."""
+    return [_schema_error(error) for error in _validator(schema_name).iter_errors(data)]
+
+
+def _schema_error(error: Any) -> SchemaError:
+    path = list(error.instance_path)
+    return SchemaError(
+        field=str(path[0]) if path else "body",
+        where="".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:]),
+        keyword=str(list(error.schema_path)[-1]),
+        message=error.message,
+        limit=getattr(error.kind, "limit", None),
+        pattern=getattr(error.kind, "pattern", None),
+    )
+
+
+def request_errors(schema_name: str, data: object) -> dict[str, list[str]]:
+    """{field: [messages]} for a request body against its schema, in the validator's own words (empty
+    when the body is valid): what the API answers with a 400."""
     try:
-        found = list(validator.iter_errors(data))
+        found = schema_errors(schema_name, data)
     except UnicodeEncodeError:
         return {"body": ["the body holds text that is not valid Unicode"]}
+    errors: dict[str, list[str]] = {}
     for error in found[:20]:
-        path = list(error.instance_path)
-        field = str(path[0]) if path else "body"
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:])
-        errors.setdefault(field, []).append(f"{field}{where}: {error.message}" if where else error.message)
+        errors.setdefault(error.field, []).append(
+            f"{error.field}{error.where}: {error.message}" if error.where else error.message
+        )
     return errors

@@ -9,8 +9,6 @@ Sign in with Alibaba Cloud (alerts.oidc) first.
 import logging
 from typing import Any
 
-from alibabacloud_ram20150501 import models as ram_models
-from alibabacloud_ram20150501.client import Client as RamClient
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -26,11 +24,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contacts.cloud import sdk_config
 from contacts.models import Principal, RamDirectoryEntry
 from contacts.sync import contact_sync_at_sign_in
 
 from .access import identity_of
+from .directory.errors import DirectoryError
+from .directory.ram import RamReader
 from .oidc import BACKEND as CLOUD_BACKEND
 from .oidc import oidc_enabled, provider_name
 
@@ -39,16 +38,16 @@ logger = logging.getLogger(__name__)
 
 def on_sign_in(sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any) -> None:
     """Sync at logon (C12): the principal the sign-in acts as takes what changed in the RAM
-    directory since it was last applied. A RAM user signing in with Alibaba Cloud first has its
-    directory entry refreshed from RAM (GetUser); if RAM cannot be reached, the sign-in goes on with
-    the contact as it is, and the page says when it was last synced. The account owner has no
-    contact of its own."""
+    directory since it was last applied. A RAM user signing in with Alibaba Cloud, of an account
+    connected to Alibaba Cloud (its directory sync on), first has its directory entry refreshed from
+    RAM (GetUser); if RAM cannot be asked, the sign-in goes on with the contact as it is, and the
+    page says when it was last synced. The account owner has no contact of its own."""
     identity = identity_of(user)
     if identity is None or identity.principal is None:
         return
     principal = identity.principal
     signed_in_with_cloud = request is not None and request.session.get(BACKEND_SESSION_KEY) == CLOUD_BACKEND
-    if signed_in_with_cloud and principal.kind == Principal.Kind.USER:
+    if signed_in_with_cloud and principal.kind == Principal.Kind.USER and identity.account.directory_sync_enabled:
         if not ram_user_refresh(principal=principal):
             if request is not None:
                 _say_not_refreshed(request, principal)
@@ -59,21 +58,19 @@ def on_sign_in(sender: Any, request: HttpRequest | None, user: AbstractBaseUser,
 def ram_user_refresh(*, principal: Principal) -> bool:
     """Write what RAM's GetUser says about a RAM user (MobilePhone in RAM's `86-139…` form, Email,
     DisplayName) into its RAM directory entry, for contact_sync_at_sign_in to apply (C12). Returns
-    False, having logged why, when RAM could not be asked: any failure of the SDK, the credentials
-    or the network, or a user name that now belongs to another RAM user. Never raises."""
+    False, having logged why, when RAM could not tell: any failure of the SDK, the credentials or
+    the network, no such user, or a user name that now belongs to another RAM user. Never raises."""
     account = principal.account
     try:
-        client = RamClient(sdk_config(settings.ALIBABA_CLOUD_RAM_ENDPOINT, profile=account.credentials_profile))
-        user = client.get_user(ram_models.GetUserRequest(user_name=principal.name)).body.user
+        user = RamReader(account).user(principal.name)
     except Exception as error:  # whatever goes wrong with RAM, the sign-in goes on
+        text = error.text if isinstance(error, DirectoryError) else f"{type(error).__name__}: {error}"
         logger.warning(
-            "RAM GetUser %s of account %s failed; contact not refreshed: %s", principal.name, account.uid, error
+            "RAM GetUser %s of account %s failed; contact not refreshed: %s", principal.name, account.uid, text
         )
         return False
     if user is None:
-        logger.warning(
-            "RAM GetUser %s of account %s answered no user; contact not refreshed", principal.name, account.uid
-        )
+        logger.warning("RAM has no user %s in account %s; contact not refreshed", principal.name, account.uid)
         return False
     if principal.ram_id and user.user_id and user.user_id != principal.ram_id:
         # The name was deleted and given to someone else: never copy another person's phone number.
@@ -85,12 +82,12 @@ def ram_user_refresh(*, principal: Principal) -> bool:
             principal.ram_id,
         )
         return False
-    display_name = (user.display_name or "")[:128]
+    display_name = user.display_name[:128]
     RamDirectoryEntry.objects.update_or_create(
         account=account,
         kind=Principal.Kind.USER,
         name=principal.name,
-        defaults={"display_name": display_name, "phone": (user.mobile_phone or "")[:40], "email": user.email or ""},
+        defaults={"display_name": display_name, "phone": user.mobile_phone[:40], "email": user.email[:254]},
     )
     if display_name and display_name != principal.display_name:
         Principal.objects.filter(pk=principal.pk).update(display_name=display_name)

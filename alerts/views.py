@@ -184,21 +184,15 @@ class AlertHistoryView(WorkspaceAccessMixin, TemplateView):
         return context
 
 
+def _daily_limit_field(label):
+    return forms.IntegerField(
+        label=label, required=False, min_value=0, max_value=1_000_000, help_text=gettext_lazy("Empty means unlimited.")
+    )
+
+
 class AlertResourcesForm(forms.Form):
-    max_sms_per_day = forms.IntegerField(
-        label=gettext_lazy("Maximum Alert SMS Messages Per Day"),
-        required=False,
-        min_value=0,
-        max_value=1_000_000,
-        help_text=gettext_lazy("Empty means unlimited."),
-    )
-    max_voice_per_day = forms.IntegerField(
-        label=gettext_lazy("Maximum Alert Phone Calls Per Day"),
-        required=False,
-        min_value=0,
-        max_value=1_000_000,
-        help_text=gettext_lazy("Empty means unlimited."),
-    )
+    max_sms_per_day = _daily_limit_field(gettext_lazy("Maximum Alert SMS Messages Per Day"))
+    max_voice_per_day = _daily_limit_field(gettext_lazy("Maximum Alert Phone Calls Per Day"))
     # The limits' version when the form was filled in (contacts.versioning); 0: none were set.
     version = VersionField()
 

@@ -297,8 +297,12 @@ HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
 ALIBABA_CLOUD_CONNECT_TIMEOUT_SECONDS = env.float("ALIBABA_CLOUD_CONNECT_TIMEOUT_SECONDS", default=5.0)
 ALIBABA_CLOUD_READ_TIMEOUT_SECONDS = env.float("ALIBABA_CLOUD_READ_TIMEOUT_SECONDS", default=10.0)
 ALIBABA_CLOUD_RAM_ENDPOINT = env.str("ALIBABA_CLOUD_RAM_ENDPOINT", default="https://ram.aliyuncs.com")
-# Empty: each region's public endpoint, https://dataworks.<region>.aliyuncs.com.
+# Empty: each region's public endpoint, https://dataworks.<region>.aliyuncs.com. A URL with
+# `{region}` is filled in per region (e.g. https://dataworks-vpc.{region}.aliyuncs.com); a URL
+# without it serves every region. ALIBABA_CLOUD_DATAWORKS_REGION_ENDPOINTS names one URL per
+# region (`cn-hangzhou=https://…,ap-southeast-1=https://…`) and wins over the other two.
 ALIBABA_CLOUD_DATAWORKS_ENDPOINT = env.str("ALIBABA_CLOUD_DATAWORKS_ENDPOINT", default="")
+ALIBABA_CLOUD_DATAWORKS_REGION_ENDPOINTS = env.dict("ALIBABA_CLOUD_DATAWORKS_REGION_ENDPOINTS", default={})
 ALIBABA_CLOUD_SMS_ENDPOINT = env.str("ALIBABA_CLOUD_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com")
 ALIBABA_CLOUD_VOICE_ENDPOINT = env.str("ALIBABA_CLOUD_VOICE_ENDPOINT", default="https://dyvmsapi.aliyuncs.com")
 # Outbound requests (webhooks, gateways) never go to loopback, private, link-local or reserved
@@ -324,6 +328,15 @@ DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)
 DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=100)
 # Every worker also sweeps for due deliveries on this period, so nothing waits on a lost wake-up.
 DELIVERY_SWEEP_SECONDS = env.int("DELIVERY_SWEEP_SECONDS", default=60)
+# The directory sync (alerts/directory): RAM users and roles, workspaces and members of every
+# account whose directory sync is on, every this many seconds, run by the worker; 0 turns the
+# periodic sync off (`manage.py sync_directory` and the admin's *Sync now* still work). Throttled
+# calls are tried this many times in all, waiting RETRY_BASE_SECONDS, then twice that, and so on.
+DIRECTORY_SYNC_INTERVAL_SECONDS = env.int("DIRECTORY_SYNC_INTERVAL_SECONDS", default=3600)
+DIRECTORY_SYNC_MAX_ATTEMPTS = env.int("DIRECTORY_SYNC_MAX_ATTEMPTS", default=4)
+DIRECTORY_SYNC_RETRY_BASE_SECONDS = env.float("DIRECTORY_SYNC_RETRY_BASE_SECONDS", default=1.0)
+# Entries asked for per page (RAM takes up to 1000, DataWorks up to 100).
+DIRECTORY_SYNC_PAGE_SIZE = env.int("DIRECTORY_SYNC_PAGE_SIZE", default=100)
 # Intake (I1, I2): alerts are stored in chunks of this many, one short transaction each; bodies
 # and Alertmanager groups above these limits are answered 413 naming the limit.
 INTAKE_CHUNK_SIZE = env.int("INTAKE_CHUNK_SIZE", default=100)
@@ -406,6 +419,8 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         # Failed sign-ins and lockouts are warnings; axes' routine book-keeping is not worth a line.
         "axes": {"level": "WARNING"},
+        # The Alibaba Cloud credentials library runs a scheduler that logs its start and stop.
+        "apscheduler": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

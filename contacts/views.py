@@ -38,8 +38,9 @@ PAGE_SIZE = 50
 
 def contacts_of(workspace):
     """Principals shown on Alert Contacts: every principal of the workspace's account that has been
-    added to a workspace (C1). Narrowed to the account, so ids of other accounts never resolve."""
-    return Principal.objects.filter(is_member(), account_id=workspace.account_id)
+    added to a workspace (C1) and is still in RAM (C14). Narrowed to the account, so ids of other
+    accounts never resolve."""
+    return Principal.objects.filter(is_member(), account_id=workspace.account_id, removed_at__isnull=True)
 
 
 def tab_url_name(kind):

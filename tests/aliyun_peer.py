@@ -39,7 +39,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
-from tests.peers import LoopbackHttpServer
+from tests.peers import LoopbackHttpServer, json_answer
 
 Json = dict[str, Any]
 Params = dict[str, str]
@@ -657,14 +657,7 @@ class AliyunPeer(LoopbackHttpServer):
             answer |= {"HostId": request.header("host"), "Recommend": recommend}
         payload = json.dumps(answer, ensure_ascii=False).encode()
         time.sleep(self.delay)
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", "application/json;charset=utf-8")
-            handler.send_header("Content-Length", str(len(payload)))
-            handler.end_headers()
-            handler.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
+        json_answer(handler, status, payload, "application/json;charset=utf-8")
 
     def answer(self, request: SignedRequest, service: Service | None) -> tuple[int, Json]:
         now = dt.datetime.now(dt.UTC) if self.check_clock else None

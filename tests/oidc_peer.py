@@ -166,8 +166,9 @@ def oidc_configured(settings: Any, provider: OidcProvider) -> Iterator[OidcProvi
 
 
 def ram_peer_configured(settings: Any, monkeypatch: pytest.MonkeyPatch, peer: Any, tmp_path: Path) -> None:
-    """The console's RAM client talks to `peer` (tests/aliyun_peer.py), signing with the peer's key
-    through the credentials profile `peer` that every account names."""
+    """Every account is connected to Alibaba Cloud (directory sync on), and the console's RAM client
+    talks to `peer` (tests/aliyun_peer.py), signing with the peer's key through the credentials
+    profile `peer` that every account names."""
     from contacts.models import Account
     from tests.aliyun_peer import ACCESS_KEY_ID, ACCESS_KEY_SECRET
 
@@ -177,4 +178,4 @@ def ram_peer_configured(settings: Any, monkeypatch: pytest.MonkeyPatch, peer: An
     )
     monkeypatch.setattr("alibabacloud_credentials.utils.auth_util.environment_credentials_file", str(credentials))
     settings.ALIBABA_CLOUD_RAM_ENDPOINT = peer.url
-    Account.objects.update(credentials_profile="peer")
+    Account.objects.update(credentials_profile="peer", directory_sync_enabled=True)

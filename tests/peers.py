@@ -55,6 +55,18 @@ class SmtpPeer:
         self.controller.stop()
 
 
+def json_answer(handler, status, payload, content_type="application/json"):
+    """Write one JSON answer; a client that already hung up (a timeout test) is no error here."""
+    try:
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
 class LoopbackHttpServer:
     """A threaded HTTP server on 127.0.0.1 (any free port) for a given handler class; `url` is its
     address. Subclasses build their handler and call `_serve(Handler)`."""
@@ -65,7 +77,9 @@ class LoopbackHttpServer:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def __enter__(self):
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for the serving loop to look at its stop flag, which it does once per
+        # poll interval (0.5 s by default): look often, so that each test ends at once.
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         self.thread.start()
         return self
 
@@ -92,15 +106,7 @@ class HttpPeer(LoopbackHttpServer):
                 status, delay = script.pop(0) if len(script) > 1 else script[0]
                 if delay:
                     time.sleep(delay)
-                payload = json.dumps({"ok": status < 300}).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                json_answer(self, status, json.dumps({"ok": status < 300}).encode())
 
             def log_message(self, *args):
                 pass

@@ -1,4 +1,4 @@
-"""Custom roles at the edge of the gate (SPEC A1, A2, A3): two of the three permissions are not
+"""Custom roles at the edge of the gate (rules A1, A2, A3): two of the three permissions are not
 enough to edit, and a custom role of another account counts for nothing."""
 
 from itertools import combinations

@@ -1,4 +1,4 @@
-"""The gate matrix: every demo sign-in × every gated page (SPEC A1, A2, A4)."""
+"""The gate matrix: every demo sign-in × every gated page (rules A1, A2, A4)."""
 
 import pytest
 from django.urls import reverse
@@ -26,12 +26,13 @@ ALLOWED = {
 GATED_PAGES = ["contacts:ram_users", "contacts:ram_roles"]
 
 
-@pytest.mark.parametrize("page", GATED_PAGES)
+# The page's argument is not named `page`: that is pytest-playwright's fixture for a browser tab.
+@pytest.mark.parametrize("url_name", GATED_PAGES)
 @pytest.mark.parametrize("workspace_name", list(ALLOWED))
 @pytest.mark.parametrize("username", SIGN_INS)
-def test_A1_A2_A4_gate_matrix(demo, sign_in, username, workspace_name, page):
+def test_A1_A2_A4_gate_matrix(demo, sign_in, username, workspace_name, url_name):
     workspace = demo["workspaces"][workspace_name]
-    url = reverse(page, args=[workspace.pk])
+    url = reverse(url_name, args=[workspace.pk])
     response = sign_in(username).get(url)
     if username is None:
         assert response.status_code == 302

@@ -1,4 +1,4 @@
-"""The gate function itself (SPEC A1–A3), on principals built for each case."""
+"""The gate function itself (rules A1–A3), on principals built for each case."""
 
 import pytest
 

@@ -43,3 +43,19 @@ def ws(demo):
 @pytest.fixture
 def webhook(ws, http_peer):
     return WorkspaceWebhook.objects.create(workspace=ws, url=http_peer.url + "/hook", secret="s3cret")
+
+
+def members_add(ws, count, prefix):
+    """`count` RAM users of the workspace's account, members of it with an activated email
+    address (prefix-000@example.com …); returns their names."""
+    from alerts.models import Membership
+    from contacts.models import ContactMethod, Principal
+
+    names = []
+    for i in range(count):
+        name = f"{prefix}-{i:03}"
+        p = Principal.objects.create(account=ws.account, kind="user", name=name, email=f"{name}@example.com")
+        ContactMethod.objects.create(principal=p, channel="email", status="activated")
+        Membership.objects.create(workspace=ws, principal=p)
+        names.append(name)
+    return names

@@ -1,4 +1,4 @@
-"""The service that sets the alternate alert contact (SPEC C11): only a member of the workspace."""
+"""The service that sets the alternate alert contact (rules C11): only a member of the workspace."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -1,4 +1,4 @@
-"""The alert API (SPEC I1, E1) and its OpenAPI document."""
+"""The alert API (rules I1, E1) and its OpenAPI document."""
 
 import hashlib
 import itertools

@@ -1,4 +1,4 @@
-"""Who gets an alert, on which channel and route, in which language (SPEC D1, D2, D3, D4, D5, C10)."""
+"""Who gets an alert, on which channel and route, in which language (rules D1, D2, D3, D4, D5, C10)."""
 
 import email
 import email.header

@@ -1,5 +1,5 @@
 """Guards of the dispatcher: the claim skips rows another worker holds, a worker that lost its lease
-records nothing, and a retried text message takes one daily unit in all (SPEC D7, D8, D9)."""
+records nothing, and a retried text message takes one daily unit in all (rules D7, D8, D9)."""
 
 import threading
 import time

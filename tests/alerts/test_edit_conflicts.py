@@ -1,4 +1,4 @@
-"""Concurrent edits of the daily limits (SPEC D9) and of the custom webhook URL (D4) are never
+"""Concurrent edits of the daily limits (rules D9) and of the custom webhook URL (D4) are never
 lost silently: each form carries its row's version (0 while there is none); a stale submit
 changes nothing and shows the values saved now, who saved them and when; a second submit applies."""
 

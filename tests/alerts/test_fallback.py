@@ -1,4 +1,4 @@
-"""Fallback when the contact information is incorrect (SPEC D6), with retries first (D7)."""
+"""Fallback when the contact information is incorrect (rules D6), with retries first (D7)."""
 
 from alerts.dispatch import deliveries_process
 from alerts.intake import alert_accept

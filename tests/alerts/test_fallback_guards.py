@@ -1,4 +1,4 @@
-"""Edges of the fallback chain (SPEC D6, with D2 and C10): an alternate contact that cannot be
+"""Edges of the fallback chain (rules D6, with D2 and C10): an alternate contact that cannot be
 reached on the channel, and a primary contact who is also the alternate."""
 
 import pytest

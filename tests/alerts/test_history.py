@@ -1,4 +1,4 @@
-"""Alert history, the Operation Center view (SPEC D10), and the operators' command."""
+"""Alert history, the Operation Center view (rules D10), and the operators' command."""
 
 import pytest
 from django.core.management import CommandError, call_command

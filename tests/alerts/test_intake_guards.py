@@ -1,4 +1,4 @@
-"""Idempotency keys belong to one workspace (SPEC I1)."""
+"""Idempotency keys belong to one workspace (rules I1)."""
 
 import json
 

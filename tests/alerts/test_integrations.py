@@ -1,4 +1,4 @@
-"""Test messages, the custom webhook settings and API tokens in the console (SPEC I3, I1, I2)."""
+"""Test messages, the custom webhook settings and API tokens in the console (rules I3, I1, I2)."""
 
 import hashlib
 import hmac

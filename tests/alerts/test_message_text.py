@@ -1,4 +1,4 @@
-"""Alert messages read right in their language (SPEC D3, D6): plain text without HTML entities,
+"""Alert messages read right in their language (rules D3, D6): plain text without HTML entities,
 severities, the resolved flag, failure reasons and times with their zone, in English and Chinese."""
 
 import pytest

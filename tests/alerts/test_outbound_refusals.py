@@ -1,4 +1,4 @@
-"""The custom webhook and the gateways cannot reach internal services (SPEC D4, I3, E1): a URL
+"""The custom webhook and the gateways cannot reach internal services (rules D4, I3, E1): a URL
 pointing to a local, private or reserved address is refused when saved (Custom Webhook page, the
 admin) and, when it is in the database anyway, when used: the delivery ends DESTINATION_REFUSED
 and no request is sent."""

@@ -1,4 +1,4 @@
-"""A redirect is not a delivery (SPEC D4, D7, D8, I3): the webhook and the gateways never follow a
+"""A redirect is not a delivery (rules D4, D7, D8, I3): the webhook and the gateways never follow a
 3xx; the attempt ends as a permanent failure with reason REDIRECT naming the Location."""
 
 from http.server import BaseHTTPRequestHandler

@@ -1,4 +1,4 @@
-"""No alert is lost, none is sent twice (SPEC D8, with D7)."""
+"""No alert is lost, none is sent twice (rules D8, with D7)."""
 
 import threading
 from collections import Counter
@@ -12,7 +12,8 @@ from alerts.dispatch import deliveries_claim, deliveries_process, delivery_send
 from alerts.intake import alert_accept
 from alerts.models import Alert, Delivery
 from contacts.messaging import Transport
-from contacts.models import ContactMethod, Principal
+
+from .conftest import members_add
 
 S = Delivery.Status
 SENT = []
@@ -93,7 +94,6 @@ def test_D8_two_workers_racing_never_send_twice(recording, settings):
     """Two workers (threads with their own connections) share 240 deliveries; on PostgreSQL they
     claim with SELECT … FOR UPDATE SKIP LOCKED."""
     from alerts.demo import demo_load
-    from alerts.models import Membership
 
     settings.DELIVERY_BATCH_SIZE = 7
     # Accepting must not send on commit here (the immediate task backend would send all 240 in this
@@ -101,13 +101,7 @@ def test_D8_two_workers_racing_never_send_twice(recording, settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
     demo = demo_load(password="demo")
     ws = demo["workspaces"]["demo_workspace"]
-    account = demo["accounts"]["intl"]
-    names = []
-    for i in range(240):
-        p = Principal.objects.create(account=account, kind="user", name=f"racer-{i:03}", email=f"r{i}@example.com")
-        ContactMethod.objects.create(principal=p, channel="email", status="activated")
-        Membership.objects.create(workspace=ws, principal=p)
-        names.append(p.name)
+    names = members_add(ws, 240, "racer")
     alert = alert_accept(workspace=ws, title="race", recipients=names, channels=["email"])
     errors = []
     start = threading.Barrier(2, timeout=10)
@@ -142,15 +136,7 @@ def test_D8_accepting_costs_the_same_queries_for_10_or_120_recipients(ws, django
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from alerts.models import Membership
-
-    account = ws.account
-    names = []
-    for i in range(120):
-        p = Principal.objects.create(account=account, kind="user", name=f"bulk-{i:03}", email=f"b{i}@example.com")
-        ContactMethod.objects.create(principal=p, channel="email", status="activated")
-        Membership.objects.create(workspace=ws, principal=p)
-        names.append(p.name)
+    names = members_add(ws, 120, "bulk")
     counts = []
     for size in (10, 120):
         with CaptureQueriesContext(connection) as captured:

@@ -1,4 +1,4 @@
-"""Daily limits on the Alert Resources page (SPEC D9, A3)."""
+"""Daily limits on the Alert Resources page (rules D9, A3)."""
 
 import pytest
 from django.urls import reverse

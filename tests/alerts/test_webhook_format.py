@@ -1,4 +1,4 @@
-"""The custom webhook speaks DataWorks' documented custom-webhook format (SPEC D4, I3): the
+"""The custom webhook speaks DataWorks' documented custom-webhook format (rules D4, I3): the
 `message` object with title, remind_name, remind_unit, remind_type (the trigger condition),
 occur_time, more_information (a URL) and project_name; our own fields under their own names."""
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from tests.aliyun_peer import aliyun_peer  # noqa: F401 - the fixture
 from tests.oidc_peer import OidcProvider, oidc_configured, ram_peer_configured, require_provider
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 DW_ADMIN_UID = "216959339000654301"
 

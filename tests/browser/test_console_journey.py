@@ -1,4 +1,4 @@
-"""The console path in a real browser (SPEC T1, T2, T3, A4)."""
+"""The console path in a real browser (rules T1, T2, T3, A4)."""
 
 import re
 

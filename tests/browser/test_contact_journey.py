@@ -1,4 +1,4 @@
-"""The contact journey in a real browser (SPEC C3, C4, C7, C8, C9)."""
+"""The contact journey in a real browser (rules C3, C4, C7, C8, C9)."""
 
 import json
 import re

@@ -1,4 +1,4 @@
-"""The console shell: sign-in, region, language, security headers (SPEC T1–T3, E1, E2)."""
+"""The console shell: sign-in, region, language, security headers (rules T1–T3, E1, E2)."""
 
 import pytest
 from django.urls import reverse

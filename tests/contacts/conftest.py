@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.urls import reverse
 
 from contacts.models import Principal
 
@@ -65,3 +66,25 @@ def confirm_link(client, path):
     if page.status_code != 200:
         return page
     return client.post(page.confirm_url)
+
+
+def admin_principal_change(client, principal, *, methods=(), **fields):
+    """POST the Django admin's change form of `principal` with `fields` (phone, email, language,
+    display_name …) over its current values, and the inline contact methods `methods` unchanged."""
+    data = {
+        "account": principal.account_id,
+        "kind": principal.kind,
+        "name": principal.name,
+        "display_name": principal.display_name,
+        "phone": str(principal.phone or ""),
+        "email": principal.email,
+        "language": principal.language,
+        "contact_methods-TOTAL_FORMS": len(methods),
+        "contact_methods-INITIAL_FORMS": len(methods),
+        "contact_methods-MIN_NUM_FORMS": 0,
+        "contact_methods-MAX_NUM_FORMS": 1000,
+        **{f"contact_methods-{i}-id": m.pk for i, m in enumerate(methods)},
+        **{f"contact_methods-{i}-principal": principal.pk for i in range(len(methods))},
+        **fields,
+    }
+    return client.post(reverse("admin:contacts_principal_change", args=[principal.pk]), data)

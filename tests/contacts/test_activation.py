@@ -1,4 +1,4 @@
-"""Activation links (SPEC C8, C9, C10)."""
+"""Activation links (rules C8, C9, C10)."""
 
 from datetime import timedelta
 

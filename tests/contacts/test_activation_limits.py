@@ -1,4 +1,4 @@
-"""The activation message limits (SPEC C10, E1): at most ACTIVATION_RESEND_LIMIT messages to one
+"""The activation message limits (rules C10, E1): at most ACTIVATION_RESEND_LIMIT messages to one
 number or address and ACTIVATION_CONTACT_LIMIT to one contact per window, the first send at
 Confirm included, whatever edits, methods or principals caused them."""
 
@@ -14,6 +14,8 @@ from django.utils import timezone, translation
 from contacts.models import ActivationMessage, ContactMethod, Principal
 from contacts.services import ActivationLimited, ResendLimited, activation_resend, contact_update
 from tests.concurrency import race
+
+from .conftest import admin_principal_change
 
 A, B, C = "+8613912345678", "+8613912345679", "+8613912345670"
 
@@ -266,20 +268,7 @@ def test_C10_C13_admin_form_refuses_a_limited_value(demo, client, django_user_mo
     edit(phone="")
     client.force_login(django_user_model.objects.get(username="support"))
     alice.refresh_from_db()
-    response = client.post(
-        reverse("admin:contacts_principal_change", args=[alice.pk]),
-        {
-            "account": alice.account_id,
-            "kind": "user",
-            "name": "alice",
-            "display_name": alice.display_name,
-            "phone": "8613912345678",
-            "email": "",
-            "language": "auto",
-            "contact_methods-TOTAL_FORMS": "0",
-            "contact_methods-INITIAL_FORMS": "0",
-        },
-    )
+    response = admin_principal_change(client, alice, phone="8613912345678", email="", language="auto")
     assert response.status_code == 200 and "Too many activation messages to this number" in response.content.decode()
     alice.refresh_from_db()
     assert not alice.phone

@@ -1,4 +1,4 @@
-"""Activation messages read right in their language (SPEC D3, C6, C7): a text message to a Chinese
+"""Activation messages read right in their language (rules D3, C6, C7): a text message to a Chinese
 mainland number is Chinese for international-site accounts; emails keep the contact's language;
 plain-text bodies never carry HTML entities."""
 

@@ -1,10 +1,12 @@
-"""Support staff in the Django admin (SPEC C13)."""
+"""Support staff in the Django admin (rules C13)."""
 
 import pytest
 from django.urls import reverse
 
 from contacts.models import ContactMethod, Principal
 from contacts.services import contact_update
+
+from .conftest import admin_principal_change
 
 
 @pytest.fixture
@@ -76,23 +78,14 @@ def test_C13_resend_action(support, contacts, mailoutbox, sms_outbox, django_cap
 
 def test_C13_history_shows_who_when_old_and_new(support, contacts, django_user_model):
     alice = contacts["alice"]
-    response = support.post(
-        reverse("admin:contacts_principal_change", args=[alice.pk]),
-        {
-            "account": alice.account_id,
-            "kind": "user",
-            "name": "alice",
-            "display_name": "Alice Wang",
-            "phone": "8613900001111",
-            "email": "alice@example.com",
-            "language": "en",
-            "contact_methods-TOTAL_FORMS": 2,
-            "contact_methods-INITIAL_FORMS": 2,
-            "contact_methods-MIN_NUM_FORMS": 0,
-            "contact_methods-MAX_NUM_FORMS": 1000,
-            **{f"contact_methods-{i}-id": m.pk for i, m in enumerate(alice.contact_methods.order_by("pk"))},
-            **{f"contact_methods-{i}-principal": alice.pk for i in range(2)},
-        },
+    response = admin_principal_change(
+        support,
+        alice,
+        methods=list(alice.contact_methods.order_by("pk")),
+        display_name="Alice Wang",
+        phone="8613900001111",
+        email="alice@example.com",
+        language="en",
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     alice.refresh_from_db()
@@ -106,21 +99,7 @@ def test_C13_history_shows_who_when_old_and_new(support, contacts, django_user_m
 
 def test_C13_C4_admin_refuses_a_national_number(support, contacts):
     alice = contacts["alice"]
-    response = support.post(
-        reverse("admin:contacts_principal_change", args=[alice.pk]),
-        {
-            "account": alice.account_id,
-            "kind": "user",
-            "name": "alice",
-            "phone": "13912345678",
-            "email": "",
-            "language": "auto",
-            "contact_methods-TOTAL_FORMS": 0,
-            "contact_methods-INITIAL_FORMS": 0,
-            "contact_methods-MIN_NUM_FORMS": 0,
-            "contact_methods-MAX_NUM_FORMS": 1000,
-        },
-    )
+    response = admin_principal_change(support, alice, phone="13912345678", email="", language="auto")
     assert response.status_code == 200 and "8613912345678" in response.content.decode()
     alice.refresh_from_db()
     assert str(alice.phone) == "+8613912345678"

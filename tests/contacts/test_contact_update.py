@@ -1,4 +1,4 @@
-"""Saving a contact (SPEC C3, C4, C5, C6, C7): validation in the service, activation per changed method."""
+"""Saving a contact (rules C3, C4, C5, C6, C7): validation in the service, activation per changed method."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -1,4 +1,4 @@
-"""Concurrent edits of a contact are never lost silently (SPEC C3, C12, C13, E1): the Edit form
+"""Concurrent edits of a contact are never lost silently (rules C3, C12, C13, E1): the Edit form
 carries the principal's version; a stale submit changes nothing and shows the values saved now,
 who saved them and when, and a second Confirm applies."""
 
@@ -13,6 +13,8 @@ from contacts.models import Principal
 from contacts.services import contact_update
 from contacts.versioning import StaleEdit
 from tests.concurrency import race
+
+from .conftest import admin_principal_change
 
 
 @pytest.fixture
@@ -147,20 +149,7 @@ def test_C13_an_admin_save_bumps_the_version_and_is_named(ws, sign_in, alice, cl
     version = open_form(mine, ws, alice)
     support = Client()
     support.force_login(django_user_model.objects.get(username="support"))
-    response = support.post(
-        reverse("admin:contacts_principal_change", args=[alice.pk]),
-        {
-            "account": alice.account_id,
-            "kind": "user",
-            "name": "alice",
-            "display_name": "Alice W.",
-            "phone": "",
-            "email": "",
-            "language": "en",
-            "contact_methods-TOTAL_FORMS": "0",
-            "contact_methods-INITIAL_FORMS": "0",
-        },
-    )
+    response = admin_principal_change(support, alice, display_name="Alice W.", phone="", email="", language="en")
     assert response.status_code == 302
     html = confirm(mine, ws, alice, version, email="mine@example.com").content.decode()
     assert "Not saved: support changed this at" in html

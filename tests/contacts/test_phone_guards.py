@@ -1,4 +1,4 @@
-"""National forms of Chinese mainland mobile numbers are refused, never guessed (SPEC C4).
+"""National forms of Chinese mainland mobile numbers are refused, never guessed (rules C4).
 
 Written without its 86, a mainland mobile such as `15012345678` is also a valid US number once a
 `+` is put in front (`+1 501-234-5678`): only the country-code guard stands between the two. The

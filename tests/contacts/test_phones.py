@@ -1,4 +1,4 @@
-"""Mobile phone numbers must carry their country code (SPEC C4) and are stored in E.164."""
+"""Mobile phone numbers must carry their country code (rules C4) and are stored in E.164."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -1,4 +1,4 @@
-"""Sync at logon from the account's RAM directory (SPEC C12)."""
+"""Sync at logon from the account's RAM directory (rules C12)."""
 
 from pathlib import Path
 

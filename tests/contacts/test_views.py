@@ -1,4 +1,4 @@
-"""The Alert Contacts page (SPEC C1, C2, C3, C11, A3, E1)."""
+"""The Alert Contacts page (rules C1, C2, C3, C11, A3, E1)."""
 
 import re
 

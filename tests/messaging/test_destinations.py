@@ -1,6 +1,6 @@
 """Outbound requests cannot reach internal services (SSRF): the destination rules of
 contacts.messaging.destinations and the one HTTP helper, contacts.messaging.http.post_json, that
-applies them (SPEC D4, D7, I3 for the webhook and gateways that use it)."""
+applies them (rules D4, D7, I3 for the webhook and gateways that use it)."""
 
 import ipaddress
 import socket

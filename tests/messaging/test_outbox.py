@@ -1,5 +1,5 @@
 """The outbox records email, text messages and calls, with exactly the fields of RECORD_FIELDS; the
-custom webhook is a real HTTP push and is never written there (README: Outbox format; SPEC D1, D4,
+custom webhook is a real HTTP push and is never written there (README: Outbox format; rules D1, D4,
 D6 for refusing the OUTBOX_UNDELIVERABLE addresses)."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Adding a channel or a provider is one module and one registry line (SPEC D1, C7): a transport
+"""Adding a channel or a provider is one module and one registry line (rules D1, C7): a transport
 written in this test module and named only in MESSAGING_TRANSPORTS receives alerts through the real
 dispatch path and activation messages, and the named failures it raises decide what happens next:
 IncorrectContact falls back (D6), TransientFailure is retried (D7), PermanentFailure ends it."""

@@ -109,6 +109,23 @@ def test_C12_a_RAM_user_name_now_held_by_someone_else_is_not_copied(demo, ram, c
     assert any("is now UserId" in r.getMessage() for r in caplog.records)
 
 
+def test_C12_an_account_not_connected_to_alibaba_cloud_is_never_asked(demo, ram, ram_alice, cloud_sign_in, aliyun_peer):
+    """Directory sync off (the demo accounts): nothing calls the cloud for the account; the sign-in
+    applies the directory as it stands, as a password sign-in does."""
+    account = demo["accounts"]["intl"]
+    account.__class__.objects.filter(pk=account.pk).update(directory_sync_enabled=False)
+    RamDirectoryEntry.objects.create(account=account, kind="user", name="alice", phone="86-13700001234")
+    cloud_sign_in(ALICE)
+    assert aliyun_peer.calls == [] and str(alice().phone) == "+8613700001234"
+
+
+def test_C12_a_RAM_user_gone_from_RAM_is_not_refreshed(demo, ram, cloud_sign_in, caplog):
+    with caplog.at_level(logging.WARNING, logger="alerts.sign_in"):
+        assert cloud_sign_in(ALICE).status_code == 302
+    assert any("RAM has no user alice" in r.getMessage() for r in caplog.records)
+    assert str(alice().phone) == "+8613900001111"
+
+
 def test_C12_a_RAM_role_sign_in_applies_the_directory_without_asking_RAM(demo, ram, cloud_sign_in, aliyun_peer):
     """GetUser is for users; a role's contact still takes what the directory holds."""
     account = demo["accounts"]["intl"]

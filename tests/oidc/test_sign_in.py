@@ -103,6 +103,16 @@ def test_T2_E1_an_account_or_user_not_connected_gets_a_page_saying_so_and_nothin
     assert any("Cloud sign-in refused" in r.getMessage() for r in caplog.records)
 
 
+def test_T2_C14_a_principal_removed_from_RAM_is_not_let_in(demo, cloud_sign_in):
+    from django.utils import timezone
+
+    dw_admin = demo["principals"][("intl", "dw-admin")]
+    dw_admin.__class__.objects.filter(pk=dw_admin.pk).update(removed_at=timezone.now())
+    response = cloud_sign_in("dw-admin@demo-intl.onaliyun.com")
+    assert response.status_code == 403 and 'data-reason="user"' in response.content.decode()
+    assert cloud_users() == []
+
+
 def test_T2_T3_the_refusal_page_is_in_chinese_too(demo, client, cloud_sign_in):
     client.cookies["django_language"] = "zh-hans"
     response = cloud_sign_in("mallory@demo-intl.onaliyun.com")

@@ -164,14 +164,13 @@ def test_C7_D8_ctrl_c_on_make_run_stops_the_real_web_server_and_worker(tmp_path)
     """C7, D8: the real `make run` (runserver and run_worker) in a terminal's
     foreground group: Ctrl-C stops everything, with no traceback, crash or make error."""
     port = free_port()
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "DJANGO_SETTINGS_MODULE"}
-    }
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     env.update(
         PORT=str(port),
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         OUTBOX_PATH=str(tmp_path / "outbox.jsonl"),
         DEBUG="1",
+        DJANGO_SETTINGS_MODULE="tests.settings",  # the product's, with a fast hasher for the demo passwords
     )
     run = Run(["make", "-o", ".venv/.installed", "run"], env=env)
     try:

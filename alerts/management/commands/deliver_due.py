@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from alerts.dispatch import deliveries_process
+from alerts.tasks import WAKEUPS
 
 
 class Command(BaseCommand):
@@ -10,5 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        handled = deliveries_process()
+        handled = deliveries_process(wakeups=WAKEUPS)
         self.stdout.write(f"{handled} deliveries handled.")

@@ -1,17 +1,22 @@
 """Planning an alert's deliveries: who, on which channel and route, in which language (D2–D4,
 C10), and the fallback chain (D6)."""
 
-import phonenumbers
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from contacts.language import alerting_language
-from contacts.models import ContactMethod, Language, Principal
-from contacts.phones import phone_is_mainland_mobile
+from contacts.language import account_language, alerting_language, text_message_language
+from contacts.models import ContactMethod, Principal
+from contacts.phones import phone_in_mainland, phone_is_mainland_mobile
 
 from .access import is_member
-from .models import Channel, Delivery, WorkspaceWebhook
+from .models import Alert, Channel, Delivery, Workspace, WorkspaceWebhook
+
+if TYPE_CHECKING:  # django-stubs (a development dependency) names lazy translations
+    from django_stubs_ext import StrOrPromise
 
 ROLE_PREFIX = "role:"
 Status = Delivery.Status
@@ -34,32 +39,37 @@ class Reason:
     NO_ACCOUNT_RECIPIENT = "NO_ACCOUNT_RECIPIENT", _("The account has no Basic Receiving Management email address.")
 
 
-def recipients_lookup(*, workspace, names):
+def recipients_lookup(*, workspace: Workspace, names: Iterable[object]) -> tuple[list[Principal], list[str]]:
     """(principals, unknown names): principals for names (RAM user login names; RAM roles as
-    `role:Name`, or by name when no user has it) that are members of the workspace, in one query."""
-    wanted = []
+    `role:Name`, or by name when no user has it) that are members of the workspace and still in
+    RAM (C14), in one query."""
+    wanted: list[tuple[str, str | None, str]] = []
     for raw in names:
         name = str(raw).strip()
-        kind = Principal.Kind.ROLE if name.startswith(ROLE_PREFIX) else None
+        kind: str | None = Principal.Kind.ROLE if name.startswith(ROLE_PREFIX) else None
         wanted.append((str(raw), kind, name[len(ROLE_PREFIX) :] if kind else name))
     members = Principal.objects.filter(
-        is_member(workspace=workspace), account_id=workspace.account_id, name__in={name for _, _, name in wanted}
+        is_member(workspace=workspace),
+        account_id=workspace.account_id,
+        name__in={name for _, _, name in wanted},
+        removed_at__isnull=True,
     )
-    by_name = {}
+    by_name: dict[tuple[str, str | None], Principal] = {}
     for principal in members.select_related("account").order_by("kind"):  # "role" sorts after "user"
         by_name.setdefault((principal.name, None), principal)
         by_name.setdefault((principal.name, principal.kind), principal)
-    found, unknown = {}, []
+    found: dict[int, Principal] = {}
+    unknown: list[str] = []
     for raw, kind, name in wanted:
-        principal = by_name.get((name, kind)) if name else None
-        if principal is None:
+        member = by_name.get((name, kind)) if name else None
+        if member is None:
             unknown.append(raw)
         else:
-            found.setdefault(principal.pk, principal)
+            found.setdefault(member.pk, member)
     return list(found.values()), unknown
 
 
-def recipients_resolve(*, workspace, names):
+def recipients_resolve(*, workspace: Workspace, names: Iterable[object]) -> list[Principal]:
     """Principals for names, members of the workspace. Raises ValidationError naming every unknown name."""
     found, unknown = recipients_lookup(workspace=workspace, names=names)
     if unknown:
@@ -75,13 +85,7 @@ def recipients_resolve(*, workspace, names):
     return found
 
 
-def wake_workers():
-    from .tasks import deliver_due
-
-    deliver_due.enqueue()
-
-
-def _end(delivery, reason):
+def _end(delivery: Delivery, reason: "tuple[str, StrOrPromise]") -> Delivery:
     code, text = reason
     delivery.status = Status.SEND_FAIL
     delivery.reason_code, delivery.reason = code, str(text)
@@ -89,7 +93,15 @@ def _end(delivery, reason):
     return delivery
 
 
-def delivery_plan(*, alert, channel, principal, role, webhook, replaces=None):
+def delivery_plan(
+    *,
+    alert: Alert | None,
+    channel: str,
+    principal: Principal,
+    role: str,
+    webhook: WorkspaceWebhook | None,
+    replaces: Delivery | None = None,
+) -> Delivery:
     """An unsaved Delivery of `alert` to `principal` on `channel`: ready to send, or already ended
     with the reason it cannot be sent."""
     now = timezone.now()
@@ -116,22 +128,20 @@ def delivery_plan(*, alert, channel, principal, role, webhook, replaces=None):
     if channel == Channel.EMAIL:
         return delivery
     number = principal.phone
-    if not _in_mainland(number):
+    if not phone_in_mainland(number):
         # D4: numbers outside the mainland go through the workspace's custom webhook.
         delivery.route = Delivery.Route.WEBHOOK
         return delivery if webhook else _end(delivery, Reason.NO_WEBHOOK)
     if not phone_is_mainland_mobile(number):
         return _end(delivery, Reason.NOT_MOBILE)  # D2
-    if channel == Channel.SMS and not principal.account.is_china_site:
-        delivery.language = Language.CHINESE.value  # D3: mainland numbers get Chinese text messages
+    if channel == Channel.SMS:
+        delivery.language = text_message_language(principal, number)  # D3
     return delivery
 
 
-def _in_mainland(number):
-    return phonenumbers.region_code_for_number(number) == "CN"
-
-
-def workspace_webhook_delivery(*, workspace, webhook, alert=None):
+def workspace_webhook_delivery(
+    *, workspace: Workspace, webhook: WorkspaceWebhook | None, alert: Alert | None = None
+) -> Delivery:
     delivery = Delivery(
         alert=alert,
         channel=Channel.WEBHOOK,
@@ -140,12 +150,12 @@ def workspace_webhook_delivery(*, workspace, webhook, alert=None):
         address=webhook.url if webhook else "",
         next_attempt_at=timezone.now(),
         route=Delivery.Route.WEBHOOK,
-        language=Language.CHINESE.value if workspace.account.is_china_site else Language.ENGLISH.value,
+        language=account_language(workspace.account),
     )
     return delivery if webhook else _end(delivery, Reason.NO_WEBHOOK)
 
 
-def account_recipient_delivery(*, failed):
+def account_recipient_delivery(*, failed: Delivery) -> Delivery:
     """D6, last stop for email: the account's Basic Receiving Management recipient."""
     account = failed.alert.workspace.account
     delivery = Delivery(
@@ -155,7 +165,7 @@ def account_recipient_delivery(*, failed):
         replaces=failed,
         recipient_name=account.basic_recipient_name or account.name,
         address=account.basic_recipient_email,
-        language=Language.CHINESE.value if account.is_china_site else Language.ENGLISH.value,
+        language=account_language(account),
         next_attempt_at=timezone.now(),
     )
     if not account.basic_recipient_email:
@@ -164,7 +174,7 @@ def account_recipient_delivery(*, failed):
     return delivery
 
 
-def fallback_create(*, failed):
+def fallback_create(*, failed: Delivery) -> list[Delivery]:
     """The next deliveries after `failed` could not reach its recipient (D6). Returns them, saved."""
     created = []
     workspace = failed.alert.workspace

@@ -1,0 +1,69 @@
+"""Workers are woken when something falls due (rules D7, D8): at once for an accepted alert and for
+each step of the fallback, at its time for a retry, and at lease expiry in case the worker dies.
+Sending (alerts.dispatch) asks for these wake-ups; the task queue (alerts.tasks) provides them."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from alerts.dispatch import Wakeups, deliveries_process
+from alerts.intake import alert_accept
+from alerts.tasks import deliver_due, wake_workers_at
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def test_D8_accepting_wakes_a_worker_once_the_alert_is_committed(ws, settings, django_capture_on_commit_callbacks):
+    settings.TASKS = DATABASE_QUEUE
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        alert_accept(workspace=ws, title="t", recipients=["alice", "carol"], channels=["email", "sms"])
+        assert not DBTaskResult.objects.exists()  # nothing before the commit
+    assert len(callbacks) == 1
+    (task,) = DBTaskResult.objects.ready()  # due now
+    assert task.task_path == "alerts.tasks.deliver_due"
+
+
+def test_D8_the_task_hands_sending_the_queues_wakeups(ws, settings):
+    """deliver_due sends what is due, and leaves a task due when its leases expire: if its worker
+    dies mid-batch, that task claims the rest again."""
+    settings.TASKS = DATABASE_QUEUE
+    alert = alert_accept(workspace=ws, title="t", recipients=["alice"], channels=["email"])
+    before = timezone.now()
+    assert deliver_due.call() == 1
+    assert alert.deliveries.get().is_final
+    (recovery,) = DBTaskResult.objects.all()
+    lease = timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    assert before + lease < recovery.run_after < timezone.now() + lease + timedelta(seconds=2)
+
+
+def test_D7_a_wakeup_at_a_moment_waits_in_the_queue_or_is_left_to_the_running_loop(ws, settings):
+    alert = alert_accept(workspace=ws, title="t", recipients=["alice"], channels=["email"])
+    later = timezone.now() + timedelta(minutes=5)
+    wake_workers_at(later)  # the immediate backend cannot wait: it sends nothing now instead
+    assert not alert.deliveries.get().is_final
+    settings.TASKS = DATABASE_QUEUE
+    wake_workers_at(later)
+    assert DBTaskResult.objects.get().run_after == later
+
+
+def test_D6_D7_sending_asks_for_a_worker_at_each_retry_and_for_each_fallback(
+    ws, settings, django_capture_on_commit_callbacks
+):
+    settings.MESSAGING_TRANSPORTS = {
+        **settings.MESSAGING_TRANSPORTS,
+        "email": "tests.alerts.test_reliability.ExplodingChannel",
+    }
+    settings.DELIVERY_MAX_ATTEMPTS, settings.DELIVERY_RETRY_BASE_SECONDS = 2, 0
+    alert = alert_accept(workspace=ws, title="t", recipients=["alice"], channels=["email"])
+    now, at = [], []
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries_process(wakeups=Wakeups(now=lambda: now.append(1), at=at.append))
+    primary = alert.deliveries.get(role="primary")
+    assert (primary.attempts, primary.reason_code) == (2, "BACKEND_ERROR")
+    assert alert.deliveries.filter(replaces=primary).exists()
+    assert now  # a worker for the fallback (here the running loop took it, too)
+    lease = timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    retries = [moment for moment in at if moment < timezone.now()]
+    recoveries = [moment for moment in at if moment > timezone.now() + lease - timedelta(seconds=5)]
+    assert retries and recoveries and len(retries) + len(recoveries) == len(at)
