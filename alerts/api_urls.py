@@ -9,5 +9,5 @@ urlpatterns = [
     path("alerts/<int:alert_id>", api.alert_detail, name="alert"),
     path("alertmanager", api.alertmanager_receiver, name="alertmanager"),
     path("openapi.json", api.openapi_document, name="openapi"),
-    re_path(r"^(?P<rest>.*)$", api.not_found),  # every /api/ answer is JSON, a 404 too
+    re_path(r"^(?P<rest>[\s\S]*)\Z", api.not_found),  # every /api/ answer is JSON, a 404 too
 ]
