@@ -162,7 +162,14 @@ LOGOUT_REDIRECT_URL = "login"
 # not lock each other out, while one address trying many usernames is stopped). Never per
 # username alone: anyone could then keep a user locked out from everywhere. Each lockout lasts
 # LOGIN_LOCKOUT_MINUTES after the last failed attempt; throttling/signin.py does the counting.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Backends: axes first (it refuses a locked-out password sign-in before any password is checked),
+# then passwords (alerts.sign_in.PasswordBackend: PASSWORD_SIGN_IN), then Sign in with Alibaba Cloud
+# (alerts.oidc; it answers only its own callback, so it never sees a password).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "alerts.sign_in.PasswordBackend",
+    "alerts.oidc.AlibabaCloudOIDCBackend",
+]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=4 * LOGIN_FAILURE_LIMIT)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
@@ -181,6 +188,37 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # request from it answers 429 with Retry-After, a valid token included, until the window passes.
 API_AUTH_FAILURE_LIMIT = env.int("API_AUTH_FAILURE_LIMIT", default=20)
 API_AUTH_FAILURE_WINDOW_SECONDS = env.int("API_AUTH_FAILURE_WINDOW_SECONDS", default=300)
+
+# Sign in with Alibaba Cloud (OpenID Connect, alerts/oidc.py): on when OIDC_CLIENT_ID is set. Register
+# the callback URL https://<the console's host>/oidc/callback/ with the provider. Discovery:
+# China site https://oauth.aliyun.com/.well-known/openid-configuration (the default),
+# International site https://oauth.alibabacloud.com/.well-known/openid-configuration; any other
+# OpenID Connect provider works with its discovery URL and the claim names below.
+OIDC_DISCOVERY_URL = env.str("OIDC_DISCOVERY_URL", default="https://oauth.aliyun.com/.well-known/openid-configuration")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+# Which ID-token claim carries what (Alibaba Cloud's names by default): the account ID, the user's
+# ID (equal to the account ID for the account owner, the RAM UserId or RoleId otherwise), the login
+# name and the name shown in the top bar.
+OIDC_CLAIMS = {
+    "account_id": env.str("OIDC_CLAIM_ACCOUNT_ID", default="aid"),
+    "user_id": env.str("OIDC_CLAIM_USER_ID", default="uid"),
+    "login_name": env.str("OIDC_CLAIM_LOGIN_NAME", default="login_name"),
+    "name": env.str("OIDC_CLAIM_NAME", default="name"),
+}
+# The button says "Sign in with Alibaba Cloud" unless another provider's name is given here.
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
+OIDC_CLOCK_SKEW_SECONDS = env.int("OIDC_CLOCK_SKEW_SECONDS", default=60)
+OIDC_DISCOVERY_TTL_SECONDS = env.int("OIDC_DISCOVERY_TTL_SECONDS", default=3600)
+# mozilla-django-oidc's own settings: authorization code flow with PKCE (S256), state and nonce.
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid aliuid profile")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT_SECONDS", default=10.0)
+# false: the console's sign-in page offers only Sign in with Alibaba Cloud, and a password is
+# accepted only from staff users (support staff keep the admin's sign-in at /admin/).
+PASSWORD_SIGN_IN = env.bool("PASSWORD_SIGN_IN", default=True)
 
 # i18n (T3): the browser's preference first (LocaleMiddleware reads Accept-Language), then the
 # language switch in the top bar (Django's set_language view, stored in a cookie).

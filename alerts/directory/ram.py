@@ -1,7 +1,7 @@
 """What RAM says about an account, read through the official SDK (alibabacloud-ram20150501):
 its RAM users (ListUsers, paged by Marker), its RAM roles (ListRoles, paged the same way) and the
-policies attached to each (ListPoliciesForUser, ListPoliciesForRole). The RAM SDK is used here and
-nowhere else."""
+policies attached to each (ListPoliciesForUser, ListPoliciesForRole), and one user (GetUser) for the
+refresh at sign-in (alerts.sign_in). The RAM SDK is used here and nowhere else."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from django.conf import settings
 from contacts.cloud import sdk_config
 from contacts.models import Account
 
-from .errors import ServiceError, cloud_call
+from .errors import ServiceError, cloud_call, error_from
 
 # RAM's answer for a user or role that does not exist (any more).
 GONE = "EntityNotExist"
@@ -80,6 +80,27 @@ class RamReader:
                     )
                 )
         return found
+
+    def user(self, user_name: str) -> RamUser | None:
+        """One RAM user by name (GetUser), for the refresh at sign-in: asked once, since a sign-in
+        does not wait through the sync's retries. None when RAM has no such user."""
+        try:
+            body = self.client.get_user(ram.GetUserRequest(user_name=user_name)).body
+        except Exception as raw:  # the SDKs raise many types; error_from names them or re-raises
+            error = error_from(raw)
+            if isinstance(error, ServiceError) and error.code.startswith(GONE):
+                return None
+            raise error from raw
+        user = body.user if body else None
+        if user is None:
+            return None
+        return RamUser(
+            user_id=_text(user.user_id),
+            name=_text(user.user_name),
+            display_name=_text(user.display_name),
+            mobile_phone=_text(user.mobile_phone),
+            email=_text(user.email),
+        )
 
     def roles(self) -> list[RamRole]:
         found = []
