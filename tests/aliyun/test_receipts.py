@@ -139,6 +139,9 @@ def test_the_receipt_token_is_required_and_receipts_are_off_without_one(client, 
     settings.RECEIPTS_TOKEN = "right"
     assert post(client, "/api/v1/receipts/aliyun/sms", []).status_code == 403
     assert post(client, "/api/v1/receipts/aliyun/sms?token=wrong", []).status_code == 403
+    # A NUL in the token (found by schemathesis) is a wrong token, answered in JSON like any other.
+    answer = post(client, "/api/v1/receipts/aliyun/sms?token=ri%00ght", [])
+    assert answer.status_code == 403 and "token" in answer.json()["error"]
     assert post(client, "/api/v1/receipts/aliyun/voice?token=right", []).status_code == 200
     assert client.get("/api/v1/receipts/aliyun/sms?token=right").status_code == 405
     settings.RECEIPTS_TOKEN = ""
