@@ -7,12 +7,17 @@ sends whatever deliveries are due by itself, so that no deployment needs a cron 
 wake-up or an expired lease. Every DIRECTORY_SYNC_INTERVAL_SECONDS (0: never) it also enqueues the
 directory sync of the accounts that are due (alerts/directory/tasks.py), which then runs as a task
 of the queue. The delivery sweep also asks the provider for delivery receipts that were not pushed
-(alerts.receipts). If the loop dies anyway, the process exits non-zero so that the process supervisor
-(or `make run`) sees it.
+(alerts.receipts). Every HEARTBEAT_SECONDS it notes that it is alive (alerts.health: /readyz and the
+metrics read it), and every ALERT_RETENTION_SWEEP_SECONDS it prunes alert history older than
+ALERT_RETENTION_DAYS (alerts.retention), one small batch per turn of the loop until none is left.
+If the loop dies anyway, the process exits non-zero so that the process supervisor (or `make run`)
+sees it.
 """
 
 import logging
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
@@ -22,7 +27,9 @@ from django_tasks_db.utils import exclusive_transaction
 
 from .directory.tasks import directory_sync_schedule
 from .dispatch import deliveries_process
+from .health import HEARTBEAT_SECONDS, heartbeat_forget, heartbeat_record
 from .receipts import receipts_poll
+from .retention import alerts_prune
 from .tasks import WAKEUPS
 
 logger = logging.getLogger(__name__)
@@ -32,14 +39,34 @@ MAX_BACKOFF_SECONDS = 30
 DIRECTORY_CHECK_SECONDS = 60
 
 
+@dataclass
+class PeriodicJob:
+    """Work a worker does on a period, beside its queue: `run` returns how much it did. A job that
+    works in slices (`until_done`) runs again at the next turn of the loop while it still finds
+    something, so a long backlog is worked off between tasks instead of in one long stretch."""
+
+    name: str
+    seconds: float
+    run: Callable[[], int]
+    until_done: bool = False
+    due_at: float = 0.0  # time.monotonic(); 0: at the first turn
+
+
 class AlertWorker(Worker):
-    def __init__(self, *, sweep_seconds, directory_seconds=0, **kwargs):
+    def __init__(self, *, sweep_seconds, directory_seconds=0, retention_seconds=0, **kwargs):
         super().__init__(**kwargs)
         self.sweep_seconds = sweep_seconds
-        self.next_sweep = 0.0
         self.directory_seconds = directory_seconds
-        self.next_directory_check = 0.0
         self.failures = 0
+        # Every periodic job of the worker, in the order a turn of the loop runs those that are due.
+        # New periodic work is one more entry here, not one more case in step().
+        self.jobs = [PeriodicJob("heartbeat", HEARTBEAT_SECONDS, self.heartbeat)]
+        self.jobs.append(PeriodicJob("sweep", sweep_seconds, self.sweep))
+        if directory_seconds > 0:
+            # Asks which accounts are due (one small query) and enqueues their sync as a task.
+            self.jobs.append(PeriodicJob("directory", min(directory_seconds, DIRECTORY_CHECK_SECONDS), self.directory))
+        if retention_seconds > 0 and settings.ALERT_RETENTION_DAYS > 0:
+            self.jobs.append(PeriodicJob("retention", retention_seconds, alerts_prune, until_done=True))
 
     def run(self):
         logger.info(
@@ -48,6 +75,12 @@ class AlertWorker(Worker):
             ",".join(self.queue_names),
             self.sweep_seconds,
         )
+        try:
+            self.loop()
+        finally:
+            self.forget()
+
+    def loop(self):
         while self.running:
             try:
                 ran = self.step()
@@ -67,24 +100,40 @@ class AlertWorker(Worker):
                 time.sleep(self.interval)
 
     def step(self):
-        """Sweep if it is time, then run one task of the queue; True if there was something to do."""
+        """Run the periodic jobs that are due, then one task of the queue; True if there was
+        something to do."""
         close_old_connections()
-        swept = 0
-        if time.monotonic() >= self.next_sweep:
-            swept = self.sweep()
-            self.next_sweep = time.monotonic() + self.sweep_seconds
-        if self.directory_seconds > 0 and time.monotonic() >= self.next_directory_check:
-            self.next_directory_check = time.monotonic() + min(self.directory_seconds, DIRECTORY_CHECK_SECONDS)
-            directory_sync_schedule()  # enqueues a task: the sync runs like any task, not in the sweep
-        return self.run_one() or bool(swept)
+        done = 0
+        for job in self.jobs:
+            if time.monotonic() < job.due_at:
+                continue
+            self.running_task = True  # a signal now lets the job finish instead of exiting midway
+            try:
+                worked = job.run()
+            finally:
+                self.running_task = False
+            # Counted from the end of the run; a job that raised stays due and runs at the next turn.
+            job.due_at = 0.0 if job.until_done and worked else time.monotonic() + job.seconds
+            done += worked
+        return self.run_one() or bool(done)
+
+    def heartbeat(self):
+        heartbeat_record(worker_id=self.worker_id)
+        return 0  # being alive is not work: an idle worker still sleeps between turns
+
+    def forget(self):
+        try:
+            heartbeat_forget(worker_id=self.worker_id)
+        except DatabaseError:
+            logger.warning("Worker %s: could not remove its heartbeat on the way out", self.worker_id)
 
     def sweep(self):
-        self.running_task = True  # a signal now lets the sweep finish instead of exiting mid-send
-        try:
-            sent = deliveries_process(wakeups=WAKEUPS)
-            return sent + self.poll_receipts()
-        finally:
-            self.running_task = False
+        sent = deliveries_process(wakeups=WAKEUPS)
+        return sent + self.poll_receipts()
+
+    def directory(self):
+        directory_sync_schedule()  # enqueues a task: the sync runs like any task, not in the loop
+        return 0
 
     def poll_receipts(self):
         """Receipts the provider did not push; a failure here must not stop the sending loop."""
@@ -127,6 +176,7 @@ def worker_build(
     sweep_seconds=None,
     max_tasks=None,
     directory_seconds=None,
+    retention_seconds=None,
 ):
     return AlertWorker(
         queue_names=list(queue_names),
@@ -139,4 +189,5 @@ def worker_build(
         excluded_queue_names=[],
         sweep_seconds=settings.DELIVERY_SWEEP_SECONDS if sweep_seconds is None else sweep_seconds,
         directory_seconds=settings.DIRECTORY_SYNC_INTERVAL_SECONDS if directory_seconds is None else directory_seconds,
+        retention_seconds=settings.ALERT_RETENTION_SWEEP_SECONDS if retention_seconds is None else retention_seconds,
     )

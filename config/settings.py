@@ -356,6 +356,14 @@ DIRECTORY_SYNC_MAX_ATTEMPTS = env.int("DIRECTORY_SYNC_MAX_ATTEMPTS", default=4)
 DIRECTORY_SYNC_RETRY_BASE_SECONDS = env.float("DIRECTORY_SYNC_RETRY_BASE_SECONDS", default=1.0)
 # Entries asked for per page (RAM takes up to 1000, DataWorks up to 100).
 DIRECTORY_SYNC_PAGE_SIZE = env.int("DIRECTORY_SYNC_PAGE_SIZE", default=100)
+# Alert history older than this many days is deleted by the workers (alerts/retention.py), in
+# small batches, at most once per ALERT_RETENTION_SWEEP_SECONDS; 0 keeps it forever.
+ALERT_RETENTION_DAYS = env.int("ALERT_RETENTION_DAYS", default=180)
+ALERT_RETENTION_SWEEP_SECONDS = env.int("ALERT_RETENTION_SWEEP_SECONDS", default=3600)
+# /readyz (alerts/health.py) wants a worker whose heartbeat is at most this old.
+WORKER_SEEN_SECONDS = env.int("WORKER_SEEN_SECONDS", default=60)
+# /metrics (Prometheus, alerts/metrics.py) answers only with this token (bearer or ?token=); empty: 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Intake (I1, I2): alerts are stored in chunks of this many, one short transaction each; bodies
 # and Alertmanager groups above these limits are answered 413 naming the limit.
 INTAKE_CHUNK_SIZE = env.int("INTAKE_CHUNK_SIZE", default=100)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
-from alerts import oidc
+from alerts import health, metrics, oidc
 from alerts import views as alert_views
 from alerts.sign_in import SignInView
 from contacts import views as contact_views
@@ -27,6 +27,12 @@ urlpatterns = [
     path("", alert_views.home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("health", never_cache(contact_views.health), name="health"),
+    # For load balancers and supervisors (alerts/health.py; README: Deploying): the process answers;
+    # the database, the migrations and a worker are there. Unauthenticated; no secret in them.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    # Prometheus (alerts/metrics.py): 404 unless METRICS_TOKEN is set, 401 without it.
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Sign in with Alibaba Cloud (OpenID Connect). The provider sends the browser back to

@@ -1,10 +1,11 @@
 """The alerts app's models, by concern: tenancy (workspaces.py), alerts and deliveries
 (alerts.py), integrations (integrations.py: API tokens, the custom webhook) and daily limits
-(limits.py). Import them from `alerts.models`."""
+(limits.py), worker heartbeats (operations.py). Import them from `alerts.models`."""
 
 from .alerts import Alert, Channel, Delivery
 from .integrations import ApiToken, WorkspaceWebhook
 from .limits import AlertLimit, UsageCounter
+from .operations import WorkerHeartbeat
 from .workspaces import (
     FULL_ACCESS_POLICY,
     CustomRole,
@@ -33,5 +34,6 @@ __all__ = [
     "UsageCounter",
     "Workspace",
     "WorkspaceQuerySet",
+    "WorkerHeartbeat",
     "WorkspaceWebhook",
 ]

@@ -46,6 +46,8 @@ class Alert(models.Model):
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         ordering = ["-created_at", "-pk"]
+        # Intake by source, counted at each metrics scrape (alerts.metrics), reads this index alone.
+        indexes = [models.Index(fields=["source"], name="alert_source")]
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "idempotency_key"],
@@ -102,9 +104,8 @@ class Delivery(models.Model):
     address = models.CharField(_("address used"), max_length=500, blank=True)
     route = models.CharField(_("route"), max_length=10, choices=Route.choices, default=Route.DIRECT)
     language = models.CharField(_("language"), max_length=10, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.READY_TO_SEND, db_index=True
-    )
+    # Indexed by `delivery_due` and `delivery_status_channel` below, both led by the status.
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.READY_TO_SEND)
     reason_code = models.CharField(_("reason code"), max_length=40, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -138,7 +139,13 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["pk"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            # The metrics' counts by status and channel (alerts.metrics) read this index alone.
+            models.Index(fields=["status", "channel"], name="delivery_status_channel"),
+            # Retries: only deliveries tried more than once are in it, so it stays small.
+            models.Index(fields=["channel", "attempts"], name="delivery_retried", condition=models.Q(attempts__gt=1)),
+        ]
 
     def __str__(self):
         return f"{self.get_channel_display()} → {self.recipient_name or self.address} ({self.status})"

@@ -27,6 +27,9 @@ EXPECTED = {
     "home": (lambda who: 302, None),
     "favicon": (lambda who: 200, None),  # public, like every static file
     "health": (lambda who: 200, None),  # public for monitoring: a status and provider codes, no secret
+    "healthz": (lambda who: 200, None),  # public for load balancers: the process answers
+    "readyz": (lambda who: 503, None),  # public for load balancers; no worker runs in these tests
+    "metrics": (lambda who: 404, None),  # off without METRICS_TOKEN (tests/ops/test_metrics.py turns it on)
     "login": (lambda who: 200 if who is None else 302, None),
     "logout": (lambda who: 405, None),  # POST only (CSRF-protected)
     # Sign in with Alibaba Cloud: off (404) without OIDC_CLIENT_ID, as here; tests/oidc/ turns it on.
