@@ -1,4 +1,4 @@
-"""`manage.py check --deploy` (README: Production deployment)."""
+"""`manage.py check --deploy` (README: Deploying)."""
 
 import os
 import subprocess

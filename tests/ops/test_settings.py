@@ -1,4 +1,4 @@
-"""Settings read from the environment (README: Configuration, Production deployment).
+"""Settings read from the environment (README: Configuration, Deploying).
 
 Each case imports the settings module in a fresh interpreter with exactly the environment under
 test, as `manage.py`, gunicorn and the worker do.
