@@ -21,7 +21,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-install: $(VENV)/.installed
+# axe-core for the browser tests, pinned by package-lock.json (npm ci installs exactly that).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
 
 # The interpreter `make install` uses (empty when none is 3.12 or newer); .ci/run asks for it.
 which-python:
@@ -79,7 +84,7 @@ check-django: install
 	env -u DJANGO_ALLOW_ASYNC_UNSAFE $(CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) var test-artifacts
+	rm -rf $(VENV) var test-artifacts node_modules
 
 bench: install messages
 	$(PY) manage.py bench
