@@ -111,3 +111,13 @@ def test_T3_every_console_page_in_chinese_has_no_english_words(demo, sign_in, na
     )
     data_words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]+", data)}
     assert english_words(client.get(url).content.decode(), data_words) == []
+
+
+def test_T3_admin_history_in_chinese(demo, sign_in):
+    alice = demo["principals"][("intl", "alice")]
+    client = sign_in("support")
+    client.post(reverse("set_language"), {"language": "zh-hans"})
+    html = client.get(reverse("admin:contacts_principal_history", args=[alice.pk])).content.decode()
+    for english in (">Changes<", ">phone<", ">email<", ">None<"):
+        assert english not in html
+    assert "变更" in html and "手机号" in html
