@@ -11,7 +11,7 @@ WORKER_CMD = $(PY) manage.py run_worker
 # pyenv picks 3.13.0 for `python3` through .python-version.
 PYTHON ?= $(shell for p in python3 python3.13 python3.12; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: run test test-fast install prepare messages lint fmt check check-django bench clean which-python
+.PHONY: run test test-fast install prepare messages lint fmt check check-django bench clean which-python oidc-provider
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (found: $$(python3 --version 2>&1))." >&2; exit 1; fi
@@ -23,8 +23,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # axe-core for the browser tests, pinned by package-lock.json (npm ci installs exactly that).
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	@touch $@
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "warning: npm not found: the browser tests cannot inject axe-core and fail." >&2; \
+	fi
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -54,11 +57,24 @@ run: prepare
 	@echo ""
 	@$(PY) -m config.devserver "web server=$(WEB_CMD)" "task worker=$(WORKER_CMD)"
 
-test: install messages
+# The OpenID Provider the sign-in tests run (tests/oidc_provider: oidc-provider on Node 20.12 or
+# newer), installed from its lockfile before the tests, so nothing is downloaded while they run.
+# Without Node those tests are skipped (under CI=true they fail); .ci/run installs Node.
+OIDC_PROVIDER := tests/oidc_provider
+$(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "warning: Node.js and npm not found: the tests with the OpenID Provider are skipped." >&2; \
+	fi
+
+oidc-provider: $(OIDC_PROVIDER)/node_modules/.package-lock.json
+
+test: install messages oidc-provider
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Every test but the browser tests (marker `browser`: they start Chromium), for a quick round.
-test-fast: install messages
+test-fast: install messages oidc-provider
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 lint: install
@@ -84,7 +100,7 @@ check-django: install
 	env -u DJANGO_ALLOW_ASYNC_UNSAFE $(CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) var test-artifacts node_modules
+	rm -rf $(VENV) var test-artifacts node_modules $(OIDC_PROVIDER)/node_modules
 
 bench: install messages
 	$(PY) manage.py bench

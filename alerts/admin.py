@@ -1,9 +1,16 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from contacts.admin import AccountAdmin
 from contacts.messaging.destinations import validate_outbound_url
+from contacts.models import Account
 
+from .directory.errors import DirectoryError, DirectorySyncOff
+from .directory.sync import directory_sync
 from .models import (
     Alert,
     CustomRole,
@@ -24,6 +31,32 @@ class RegionAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "name_zh"]
 
 
+# The account list and page come from contacts (accounts belong there); the directory sync is the
+# tenancy's, so its *Sync now* action is added here, keeping contacts free of alerts imports.
+admin.site.unregister(Account)
+
+
+@admin.register(Account)
+class AccountSyncAdmin(AccountAdmin):
+    actions = ["sync_now"]
+
+    @admin.action(description=_("Sync now from Alibaba Cloud (RAM users and roles, workspaces, members)"))
+    def sync_now(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        """The same sync as `manage.py sync_directory`, for each selected account; the message says
+        what it changed or why it failed (nothing of that account is changed then)."""
+        for account in queryset.order_by("name"):
+            try:
+                summary = directory_sync(account=account)
+            except DirectorySyncOff as error:
+                self.message_user(request, f"{account}: {error.text}", messages.WARNING)
+            except DirectoryError as error:
+                text = _("%(account)s: not synced, nothing was changed. %(error)s")
+                self.message_user(request, text % {"account": account, "error": error.text}, messages.ERROR)
+            else:
+                text = _("%(account)s: synced from Alibaba Cloud (added +, changed ~, removed -): %(summary)s.")
+                self.message_user(request, text % {"account": account, "summary": summary.text()}, messages.SUCCESS)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -32,8 +65,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Workspace)
 class WorkspaceAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "display_name", "account", "region"]
-    list_filter = ["account", "region", "account__site"]
+    list_display = ["name", "display_name", "account", "region", "removed_at"]
+    list_filter = ["account", "region", "account__site", "removed_at"]
     search_fields = ["name", "display_name", "account__name"]
     list_select_related = ["account", "region"]
     autocomplete_fields = ["alternate_contact"]
@@ -42,7 +75,7 @@ class WorkspaceAdmin(SimpleHistoryAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["principal", "workspace", "added_at"]
+    list_display = ["principal", "workspace", "dataworks_roles", "added_at"]
     list_filter = ["workspace", "workspace__account", "principal__kind"]
     search_fields = ["principal__name", "principal__display_name", "workspace__name"]
     autocomplete_fields = ["principal", "workspace"]
@@ -108,6 +141,10 @@ class DeliveryInline(admin.TabularInline):
         "reason_code",
         "reason",
         "attempts",
+        "receipt_status",
+        "receipt_at",
+        "receipt_code",
+        "receipt_message",
         "replaces",
     ]
     readonly_fields = fields
@@ -141,11 +178,20 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "address",
         "status",
         "reason_code",
+        "receipt_status",
         "attempts",
         "replaces",
     ]
-    list_filter = ["status", "channel", "role", "route", "alert__workspace", "alert__workspace__account"]
-    search_fields = ["recipient_name", "address", "reason", "alert__title"]
+    list_filter = [
+        "status",
+        "receipt_status",
+        "channel",
+        "role",
+        "route",
+        "alert__workspace",
+        "alert__workspace__account",
+    ]
+    search_fields = ["recipient_name", "address", "reason", "alert__title", "provider_message_id"]
     list_select_related = ["alert"]
 
 

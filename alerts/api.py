@@ -16,8 +16,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
+from contacts.messaging.aliyun import sms_report_receipt, voice_report_receipt
 from throttling.addresses import client_address
 from throttling.api import api_auth_failure_record, api_auth_retry_after
 
@@ -33,8 +35,10 @@ from .intake import (
     receiver_audience,
     recipients_errors,
 )
-from .models import Alert, ApiToken, Delivery, Workspace
+from .models import Alert, ApiToken, Channel, Delivery, Workspace
 from .openapi import IDEMPOTENCY_KEY, JsonObject, openapi_spec, request_errors
+from .receipts import receipts_store
+from .tasks import WAKEUPS
 
 logger = logging.getLogger(__name__)
 View = Callable[..., HttpResponse]
@@ -65,13 +69,20 @@ def invalid(errors: dict[str, list[str]]) -> ApiError:
 
 
 def api_endpoint(
-    *, methods: Sequence[str], token_kind: str | None = None, body_limit: str | None = None
+    *,
+    methods: Sequence[str],
+    token_kind: str | None = None,
+    query_token: str | None = None,
+    body_limit: str | None = None,
+    body_array: bool = False,
 ) -> Callable[[View], View]:
     """The one guard of every API view: a JSON 405 for other methods; with `token_kind`, the bearer
     token of that kind, passed to the view as `token` (failures rate-limited per address); with
-    `body_limit` (the name of the setting that holds the limit in bytes), the body as a JSON object,
-    passed as `data`. ApiError and ValidationError become JSON answers, anything unexpected a JSON
-    500 (logged), so that no /api/ answer is ever an HTML page."""
+    `query_token` (the name of the setting that holds it), a shared secret in the `?token=` query
+    parameter, for callers that cannot send headers (a provider pushing receipts); with
+    `body_limit` (the name of the setting that holds the limit in bytes), the body as a JSON object
+    (a JSON array with `body_array`), passed as `data`. ApiError and ValidationError become JSON
+    answers, anything unexpected a JSON 500 (logged), so that no /api/ answer is ever an HTML page."""
 
     def decorator(view: View) -> View:
         @csrf_exempt
@@ -83,8 +94,11 @@ def api_endpoint(
                     raise ApiError(405, f"method {request.method} is not allowed here", headers={"Allow": allow})
                 if token_kind is not None:
                     kwargs["token"] = token_check(request, token_kind)
+                if query_token is not None:
+                    query_token_check(request, query_token)
                 if body_limit is not None:
-                    kwargs["data"] = read_json(request, max_bytes=getattr(settings, body_limit))
+                    limit = getattr(settings, body_limit)
+                    kwargs["data"] = read_json(request, max_bytes=limit, array=body_array)
                 return view(request, *args, **kwargs)
             except ApiError as problem:
                 return problem.response()
@@ -108,15 +122,7 @@ def bearer(request: HttpRequest) -> str:
 def token_check(request: HttpRequest, token_kind: str) -> ApiToken:
     """The active bearer token of `token_kind`. Raises ApiError: 429 while this address has used up
     its failures (I1), 401 (counted) for a missing, unknown or revoked token."""
-    address = client_address(request)
-    retry_after = api_auth_retry_after(ip_address=address)
-    if retry_after is not None:
-        raise ApiError(
-            429,
-            "too many failed token checks from this address; try again later",
-            headers={"Retry-After": str(retry_after)},
-            retry_after_seconds=retry_after,
-        )
+    address = _refused_address(request)
     token = api_token_authenticate(bearer(request), kind=token_kind)
     if token is None:
         api_auth_failure_record(ip_address=address)
@@ -126,9 +132,36 @@ def token_check(request: HttpRequest, token_kind: str) -> ApiToken:
     return token
 
 
-def read_json(request: HttpRequest, *, max_bytes: int) -> JsonObject:
-    """The body as a JSON object. A body over `max_bytes` is a 413 naming the limit; it is read
-    from the stream (request.body would stop at DATA_UPLOAD_MAX_MEMORY_SIZE with an HTML 400)."""
+def _refused_address(request: HttpRequest) -> str:
+    """The client's address, or a 429 while it has used up its failed token checks (I1)."""
+    address = client_address(request)
+    retry_after = api_auth_retry_after(ip_address=address)
+    if retry_after is not None:
+        raise ApiError(
+            429,
+            "too many failed token checks from this address; try again later",
+            headers={"Retry-After": str(retry_after)},
+            retry_after_seconds=retry_after,
+        )
+    return address
+
+
+def query_token_check(request: HttpRequest, setting: str) -> None:
+    """The `?token=` parameter against the setting `setting`, compared in constant time. A 404 while
+    the setting is empty (the endpoint is off), a 403 (counted) for a missing or wrong token."""
+    expected = str(getattr(settings, setting, "") or "")
+    if not expected:
+        raise ApiError(404, f"this endpoint is off: {setting} is not set on this installation")
+    address = _refused_address(request)
+    if not constant_time_compare(request.GET.get("token", ""), expected):
+        api_auth_failure_record(ip_address=address)
+        raise ApiError(403, "missing or wrong token (the ?token= parameter)")
+
+
+def read_json(request: HttpRequest, *, max_bytes: int, array: bool = False) -> Any:
+    """The body as a JSON object (a JSON array with `array`). A body over `max_bytes` is a 413
+    naming the limit; it is read from the stream (request.body would stop at
+    DATA_UPLOAD_MAX_MEMORY_SIZE with an HTML 400)."""
     too_big = ApiError(413, f"the body is larger than the limit of {max_bytes} bytes", limit_bytes=max_bytes)
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -145,12 +178,14 @@ def read_json(request: HttpRequest, *, max_bytes: int) -> JsonObject:
         raise invalid({"body": ["the body is not valid JSON"]}) from None
     except RecursionError:
         raise invalid({"body": ["the body is nested too deeply"]}) from None
-    if not isinstance(data, dict):
+    if array and not isinstance(data, list):
+        raise invalid({"body": ["the body must be a JSON array"]})
+    if not array and not isinstance(data, dict):
         raise invalid({"body": ["the body must be a JSON object"]})
     return data
 
 
-def body_check(schema_name: str, data: JsonObject) -> None:
+def body_check(schema_name: str, data: object) -> None:
     """A 400 naming each field the request schema refuses (the document's own schema)."""
     if errors := request_errors(schema_name, data):
         raise invalid(errors)
@@ -196,6 +231,11 @@ def delivery_json(delivery: Delivery, by_id: dict[int, Delivery]) -> JsonObject:
         "reason_code": delivery.reason_code,
         "reason": delivery.reason,
         "attempts": delivery.attempts,
+        "provider_message_id": delivery.provider_message_id,
+        "receipt_status": delivery.receipt_status,
+        "receipt_at": delivery.receipt_at.isoformat() if delivery.receipt_at else None,
+        "receipt_code": delivery.receipt_code,
+        "receipt_message": delivery.receipt_message,
         "replaces": delivery.replaces_id,
         "fallback_path": fallback_path(delivery, by_id),
     }
@@ -338,6 +378,30 @@ def alertmanager_receiver(request: HttpRequest, *, token: ApiToken, data: JsonOb
     )
     answer = {"accepted": result.accepted, "skipped": skipped, "warnings": warnings_json(audience.warnings)}
     return JsonResponse(answer, status=202)
+
+
+# What Alibaba Cloud expects back for a pushed batch of receipts it need not push again.
+RECEIPTS_TAKEN = {"code": 0, "msg": "成功"}
+
+
+def _receipts_taken() -> JsonResponse:
+    return JsonResponse(RECEIPTS_TAKEN, json_dumps_params={"ensure_ascii": False})
+
+
+@api_endpoint(methods=["POST"], query_token="RECEIPTS_TOKEN", body_limit="API_MAX_BODY_BYTES", body_array=True)
+def aliyun_sms_receipts(request: HttpRequest, *, data: list[JsonObject]) -> HttpResponse:
+    """Alibaba Cloud SMS pushes SmsReport arrays here: each receipt is recorded once (alerts.receipts)."""
+    body_check("SmsReports", data)
+    receipts_store(channel=Channel.SMS, receipts=[sms_report_receipt(r) for r in data], wakeups=WAKEUPS)
+    return _receipts_taken()
+
+
+@api_endpoint(methods=["POST"], query_token="RECEIPTS_TOKEN", body_limit="API_MAX_BODY_BYTES", body_array=True)
+def aliyun_voice_receipts(request: HttpRequest, *, data: list[JsonObject]) -> HttpResponse:
+    """Alibaba Cloud Voice pushes VoiceReport arrays here: each receipt is recorded once."""
+    body_check("VoiceReports", data)
+    receipts_store(channel=Channel.VOICE, receipts=[voice_report_receipt(r) for r in data], wakeups=WAKEUPS)
+    return _receipts_taken()
 
 
 @api_endpoint(methods=["GET"])

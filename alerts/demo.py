@@ -49,6 +49,26 @@ CN_USERS = [
     ("cn-ops", "运维值班", ["cn_workspace"], {"policy"}),
 ]
 
+# RAM IDs (UserId of a RAM user, RoleId of a RAM role): what Sign in with Alibaba Cloud names as
+# `uid` (the README's demo table lists them). alice, bob, carol and the roles match docs/examples/.
+RAM_IDS = {
+    ("intl", "dw-admin"): "216959339000654301",
+    ("intl", "tenant-admin"): "216959339000654302",
+    ("intl", "security-admin"): "216959339000654303",
+    ("intl", "alert-admin"): "216959339000654304",
+    ("intl", "contacts-viewer"): "216959339000654305",
+    ("intl", "developer"): "216959339000654306",
+    ("intl", "outsider"): "216959339000654307",
+    ("intl", "alice"): "216959339000654321",
+    ("intl", "bob"): "216959339000654322",
+    ("intl", "carol"): "216959339000654323",
+    ("intl", "dave"): "216959339000654325",
+    ("intl", "OnCallBackup"): "390871234567890123",
+    ("intl", "DataOpsRole"): "390871234567890124",
+    ("cn", "cn-dev"): "277631450000112201",
+    ("cn", "cn-ops"): "277631450000112202",
+}
+
 # sign-in username -> (account key, principal login name or None for the owner)
 SIGN_INS = {
     "owner": ("intl", None),
@@ -135,7 +155,10 @@ def demo_load(*, password=None):
 
     def add(account_key, kind, name, display_name, workspace_names, grants=()):
         principal, _ = Principal.objects.update_or_create(
-            account=accounts[account_key], kind=kind, name=name, defaults={"display_name": display_name}
+            account=accounts[account_key],
+            kind=kind,
+            name=name,
+            defaults={"display_name": display_name, "ram_id": RAM_IDS[(account_key, name)]},
         )
         for workspace_name in workspace_names:
             Membership.objects.get_or_create(workspace=workspaces[workspace_name], principal=principal)

@@ -29,6 +29,7 @@ from .routing import fallback_create
 
 logger = logging.getLogger(__name__)
 Status = Delivery.Status
+Receipt = Delivery.ReceiptStatus
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def _send(delivery: Delivery, worker: str, webhook: WorkspaceWebhook | None, wak
                 )
     try:
         # Through the transport of the message's channel: webhook for the webhook route (contacts.messaging).
-        message_send(alert_message(delivery, webhook))
+        provider_id = message_send(alert_message(delivery, webhook))
     except IncorrectContact as error:
         return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=True, wakeups=wakeups)
     except TransientFailure as error:
@@ -134,7 +135,9 @@ def _send(delivery: Delivery, worker: str, webhook: WorkspaceWebhook | None, wak
     except Exception as error:  # a transport's bug must not leave the delivery unfinished (D8)
         logger.exception("Sending delivery %s (%s, route %s) raised", delivery_id, delivery.channel, delivery.route)
         return _retry_or_fail(delivery, worker, "BACKEND_ERROR", f"{type(error).__name__}: {error}", wakeups)
-    return _finish(delivery, worker, Status.SEND_SUCCESS, "", "", fallback=False, wakeups=wakeups)
+    # A provider id means receipts will say whether the phone got it (alerts.receipts).
+    accepted = {"provider_message_id": provider_id, "receipt_status": Receipt.ACCEPTED} if provider_id else {}
+    return _finish(delivery, worker, Status.SEND_SUCCESS, "", "", fallback=False, wakeups=wakeups, **accepted)
 
 
 def _unit_take(delivery: Delivery, worker: str) -> bool | None:
@@ -172,13 +175,21 @@ def _retry_or_fail(delivery: Delivery, worker: str, code: str, text: str, wakeup
 
 
 def _finish(
-    delivery: Delivery, worker: str, status: str, code: str, text: str, *, fallback: bool, wakeups: Wakeups
+    delivery: Delivery,
+    worker: str,
+    status: str,
+    code: str,
+    text: str,
+    *,
+    fallback: bool,
+    wakeups: Wakeups,
+    **fields: str,
 ) -> int:
-    """Record the outcome if `worker` still holds the lease; with `fallback`, create the next
-    deliveries of the fallback chain (D6) and wake a worker for them."""
+    """Record the outcome (and `fields`) if `worker` still holds the lease; with `fallback`, create
+    the next deliveries of the fallback chain (D6) and wake a worker for them."""
     with transaction.atomic():
         kept = Delivery.objects.filter(pk=delivery.pk, lease_owner=worker, status=Status.READY_TO_SEND).update(
-            status=status, reason_code=code, reason=text, finished_at=timezone.now(), lease_until=None
+            status=status, reason_code=code, reason=text, finished_at=timezone.now(), lease_until=None, **fields
         )
         if not kept:
             logger.warning("Delivery %s: lease lost before its outcome (%s) was recorded", delivery.pk, status)

@@ -64,6 +64,12 @@ REASONS = {
 }
 NUMBERED = re.compile(r"^(HTTP|SMTP)_(\d{3})$")
 
+# The `status` variable of the provider templates (text message and call): firing or resolved.
+ALERT_STATES = {
+    False: pgettext_lazy("alert state", "firing"),
+    True: pgettext_lazy("alert state", "resolved"),
+}
+
 # A console test message (I3) is written in its reader's language, not in the sender's.
 TEST_TITLE = gettext_lazy("Test message")
 TEST_CONTENT = gettext_lazy("A test message from DataWorks Alert Contacts. No action is needed.")
@@ -243,6 +249,13 @@ def alert_message(delivery, webhook=None):
             delivery.channel, "alert_sms.txt"
         )
         body = render_to_string(f"alerts/messages/{template}", context).strip()
+        # The same facts as variables, for providers that send approved templates (Alibaba Cloud).
+        params = {
+            "status": str(ALERT_STATES[bool(alert.resolved)]),
+            "title": context["title"],
+            "workspace": alert.workspace.name,
+            "time": context["occur_time_short"],
+        }
     to_webhook = delivery.route == Delivery.Route.WEBHOOK
     return Message(
         channel=Channel.WEBHOOK if to_webhook else delivery.channel,
@@ -258,4 +271,5 @@ def alert_message(delivery, webhook=None):
         webhook_url=webhook.url if webhook else "",
         webhook_secret=webhook.secret if webhook else "",
         payload=webhook_payload(delivery, body) if to_webhook else {},
+        params={} if to_webhook else params,
     )

@@ -116,7 +116,57 @@ ALERTMANAGER_NOTIFICATION: JsonObject = {
         },
     },
 }
-REQUEST_BODIES: dict[str, JsonObject] = {"NewAlert": NEW_ALERT, "AlertmanagerNotification": ALERTMANAGER_NOTIFICATION}
+_TEXT_OR_NUMBER: JsonObject = {"type": ["string", "integer"]}
+# Alibaba Cloud's delivery receipts as its SMS and Voice services push them: a JSON array of
+# SmsReport / VoiceReport objects (other fields are ignored). The whole array is checked before
+# anything is stored.
+SMS_REPORTS: JsonObject = {
+    "type": "array",
+    "description": "Alibaba Cloud SMS SmsReport receipts, as pushed (other fields are ignored).",
+    "items": {
+        "type": "object",
+        "required": ["biz_id", "success"],
+        "properties": {
+            "phone_number": {"type": "string"},
+            "send_time": {"type": "string"},
+            "report_time": {"type": "string"},
+            "success": {"type": "boolean"},
+            "err_code": {"type": "string"},
+            "err_msg": {"type": "string"},
+            "sms_size": _TEXT_OR_NUMBER,
+            "biz_id": {"type": "string", "minLength": 1, "maxLength": 100},
+            "out_id": {"type": "string"},
+        },
+    },
+}
+VOICE_REPORTS: JsonObject = {
+    "type": "array",
+    "description": "Alibaba Cloud Voice VoiceReport receipts, as pushed (other fields are ignored).",
+    "items": {
+        "type": "object",
+        "required": ["call_id", "status_code"],
+        "properties": {
+            "call_id": {"type": "string", "minLength": 1, "maxLength": 100},
+            "status_code": {"type": "string", "minLength": 1},
+            "status_msg": {"type": "string"},
+            "caller": {"type": "string"},
+            "callee": {"type": "string"},
+            "originate_time": {"type": "string"},
+            "start_time": {"type": "string"},
+            "end_time": {"type": "string"},
+            "status_time": {"type": "string"},
+            "duration": _TEXT_OR_NUMBER,
+            "voice_type": {"type": "string"},
+            "out_id": {"type": "string"},
+        },
+    },
+}
+REQUEST_BODIES: dict[str, JsonObject] = {
+    "NewAlert": NEW_ALERT,
+    "AlertmanagerNotification": ALERTMANAGER_NOTIFICATION,
+    "SmsReports": SMS_REPORTS,
+    "VoiceReports": VOICE_REPORTS,
+}
 IDEMPOTENCY_KEY: JsonObject = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -124,6 +174,42 @@ IDEMPOTENCY_KEY: JsonObject = {
     "description": "A retried POST with the same key (in this workspace) returns the first alert",
     "schema": {"type": "string", "maxLength": column_length("idempotency_key")},
 }
+
+
+def _receipts_path(schema: str, summary: str) -> JsonObject:
+    """The push endpoint of one kind of receipt: the token in the query, the array in the body."""
+    return {
+        "post": {
+            "operationId": f"receive{schema}",
+            "summary": summary,
+            "description": "Each receipt is recorded once; repeats and unknown ids change nothing. "
+            "Off (404) while RECEIPTS_TOKEN is not set. Bodies up to {api_bytes} bytes.",
+            "security": [{"receiptsToken": []}],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+            },
+            "responses": {
+                "200": {
+                    "description": 'Taken: {"code": 0, "msg": "成功"}',
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"code": {"type": "integer"}, "msg": {"type": "string"}},
+                            }
+                        }
+                    },
+                },
+                "400": _COMMON_ERRORS["400"],
+                "403": {"description": "A missing or wrong token", "content": _JSON_ERROR},
+                "404": {"description": "Receipts are off: RECEIPTS_TOKEN is not set", "content": _JSON_ERROR},
+                "413": _COMMON_ERRORS["413"],
+                "429": _COMMON_ERRORS["429"],
+            },
+        }
+    }
+
 
 OPENAPI: JsonObject = {
     "openapi": "3.0.3",
@@ -134,7 +220,10 @@ OPENAPI: JsonObject = {
     },
     "servers": [{"url": "/"}],
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "receiptsToken": {"type": "apiKey", "in": "query", "name": "token"},
+        },
         "schemas": {
             "Error": _ERROR,
             **REQUEST_BODIES,
@@ -157,6 +246,15 @@ OPENAPI: JsonObject = {
                     "reason_code": {"type": "string"},
                     "reason": {"type": "string"},
                     "attempts": {"type": "integer"},
+                    "provider_message_id": {"type": "string", "description": "The provider's id (BizId, CallId)"},
+                    "receipt_status": {
+                        "type": "string",
+                        "enum": list(Delivery.ReceiptStatus.values),
+                        "description": "empty: no receipt expected; accepted: taken by the provider, no receipt yet",
+                    },
+                    "receipt_at": {"type": "string", "nullable": True},
+                    "receipt_code": {"type": "string"},
+                    "receipt_message": {"type": "string"},
                     "replaces": {"type": "integer", "nullable": True},
                     "fallback_path": {"type": "array", "items": {"type": "integer"}},
                 },
@@ -246,6 +344,8 @@ OPENAPI: JsonObject = {
                 },
             }
         },
+        "/api/v1/receipts/aliyun/sms": _receipts_path("SmsReports", "Alibaba Cloud SMS delivery receipts"),
+        "/api/v1/receipts/aliyun/voice": _receipts_path("VoiceReports", "Alibaba Cloud Voice call receipts"),
         "/api/v1/alerts/{alert_id}": {
             "get": {
                 "operationId": "getAlert",

@@ -41,14 +41,18 @@ class Reason:
 
 def recipients_lookup(*, workspace: Workspace, names: Iterable[object]) -> tuple[list[Principal], list[str]]:
     """(principals, unknown names): principals for names (RAM user login names; RAM roles as
-    `role:Name`, or by name when no user has it) that are members of the workspace, in one query."""
+    `role:Name`, or by name when no user has it) that are members of the workspace and still in
+    RAM (C14), in one query."""
     wanted: list[tuple[str, str | None, str]] = []
     for raw in names:
         name = str(raw).strip()
         kind: str | None = Principal.Kind.ROLE if name.startswith(ROLE_PREFIX) else None
         wanted.append((str(raw), kind, name[len(ROLE_PREFIX) :] if kind else name))
     members = Principal.objects.filter(
-        is_member(workspace=workspace), account_id=workspace.account_id, name__in={name for _, _, name in wanted}
+        is_member(workspace=workspace),
+        account_id=workspace.account_id,
+        name__in={name for _, _, name in wanted},
+        removed_at__isnull=True,
     )
     by_name: dict[tuple[str, str | None], Principal] = {}
     for principal in members.select_related("account").order_by("kind"):  # "role" sorts after "user"

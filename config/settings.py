@@ -163,7 +163,14 @@ LOGOUT_REDIRECT_URL = "login"
 # not lock each other out, while one address trying many usernames is stopped). Never per
 # username alone: anyone could then keep a user locked out from everywhere. Each lockout lasts
 # LOGIN_LOCKOUT_MINUTES after the last failed attempt; throttling/signin.py does the counting.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Backends: axes first (it refuses a locked-out password sign-in before any password is checked),
+# then passwords (alerts.sign_in.PasswordBackend: PASSWORD_SIGN_IN), then Sign in with Alibaba Cloud
+# (alerts.oidc; it answers only its own callback, so it never sees a password).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "alerts.sign_in.PasswordBackend",
+    "alerts.oidc.AlibabaCloudOIDCBackend",
+]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=4 * LOGIN_FAILURE_LIMIT)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
@@ -182,6 +189,37 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # request from it answers 429 with Retry-After, a valid token included, until the window passes.
 API_AUTH_FAILURE_LIMIT = env.int("API_AUTH_FAILURE_LIMIT", default=20)
 API_AUTH_FAILURE_WINDOW_SECONDS = env.int("API_AUTH_FAILURE_WINDOW_SECONDS", default=300)
+
+# Sign in with Alibaba Cloud (OpenID Connect, alerts/oidc.py): on when OIDC_CLIENT_ID is set. Register
+# the callback URL https://<the console's host>/oidc/callback/ with the provider. Discovery:
+# China site https://oauth.aliyun.com/.well-known/openid-configuration (the default),
+# International site https://oauth.alibabacloud.com/.well-known/openid-configuration; any other
+# OpenID Connect provider works with its discovery URL and the claim names below.
+OIDC_DISCOVERY_URL = env.str("OIDC_DISCOVERY_URL", default="https://oauth.aliyun.com/.well-known/openid-configuration")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+# Which ID-token claim carries what (Alibaba Cloud's names by default): the account ID, the user's
+# ID (equal to the account ID for the account owner, the RAM UserId or RoleId otherwise), the login
+# name and the name shown in the top bar.
+OIDC_CLAIMS = {
+    "account_id": env.str("OIDC_CLAIM_ACCOUNT_ID", default="aid"),
+    "user_id": env.str("OIDC_CLAIM_USER_ID", default="uid"),
+    "login_name": env.str("OIDC_CLAIM_LOGIN_NAME", default="login_name"),
+    "name": env.str("OIDC_CLAIM_NAME", default="name"),
+}
+# The button says "Sign in with Alibaba Cloud" unless another provider's name is given here.
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
+OIDC_CLOCK_SKEW_SECONDS = env.int("OIDC_CLOCK_SKEW_SECONDS", default=60)
+OIDC_DISCOVERY_TTL_SECONDS = env.int("OIDC_DISCOVERY_TTL_SECONDS", default=3600)
+# mozilla-django-oidc's own settings: authorization code flow with PKCE (S256), state and nonce.
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid aliuid profile")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT_SECONDS", default=10.0)
+# false: the console's sign-in page offers only Sign in with Alibaba Cloud, and a password is
+# accepted only from staff users (support staff keep the admin's sign-in at /admin/).
+PASSWORD_SIGN_IN = env.bool("PASSWORD_SIGN_IN", default=True)
 
 # i18n (T3): the browser's preference first (LocaleMiddleware reads Accept-Language), then the
 # language switch in the top bar (Django's set_language view, stored in a cookie).
@@ -230,24 +268,30 @@ if env.str("SMTP_HOST", default=""):
 _TEXT_PROVIDERS = {
     "outbox": "contacts.messaging.outbox.OutboxTransport",
     "gateway": "contacts.messaging.gateway.GatewayTransport",
+    "aliyun": {
+        "sms": "contacts.messaging.aliyun.AliyunSmsTransport",
+        "voice": "contacts.messaging.aliyun.AliyunVoiceTransport",
+    },
 }
 
 
-def _text_provider(variable):
-    """The transport that the environment variable `variable` names; an unknown name stops start-up."""
+def _text_provider(variable, channel):
+    """The transport that the environment variable `variable` names for `channel`; an unknown name
+    stops start-up. A provider with one transport per channel names them by channel."""
     name = env.str(variable, default="").strip().lower() or "outbox"
     if name not in _TEXT_PROVIDERS:
         raise ImproperlyConfigured(
             f"{variable}={name!r} is not a provider of text messages and calls: "
             f"use one of {', '.join(_TEXT_PROVIDERS)} (default: outbox)."
         )
-    return _TEXT_PROVIDERS[name]
+    transport = _TEXT_PROVIDERS[name]
+    return transport[channel] if isinstance(transport, dict) else transport
 
 
 MESSAGING_TRANSPORTS = {
     "email": "contacts.messaging.email.EmailTransport",
-    "sms": _text_provider("SMS_PROVIDER"),
-    "voice": _text_provider("VOICE_PROVIDER"),
+    "sms": _text_provider("SMS_PROVIDER", "sms"),
+    "voice": _text_provider("VOICE_PROVIDER", "voice"),
     "webhook": "contacts.messaging.webhook.WebhookTransport",
 }
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
@@ -260,10 +304,27 @@ HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
 ALIBABA_CLOUD_CONNECT_TIMEOUT_SECONDS = env.float("ALIBABA_CLOUD_CONNECT_TIMEOUT_SECONDS", default=5.0)
 ALIBABA_CLOUD_READ_TIMEOUT_SECONDS = env.float("ALIBABA_CLOUD_READ_TIMEOUT_SECONDS", default=10.0)
 ALIBABA_CLOUD_RAM_ENDPOINT = env.str("ALIBABA_CLOUD_RAM_ENDPOINT", default="https://ram.aliyuncs.com")
-# Empty: each region's public endpoint, https://dataworks.<region>.aliyuncs.com.
+# Empty: each region's public endpoint, https://dataworks.<region>.aliyuncs.com. A URL with
+# `{region}` is filled in per region (e.g. https://dataworks-vpc.{region}.aliyuncs.com); a URL
+# without it serves every region. ALIBABA_CLOUD_DATAWORKS_REGION_ENDPOINTS names one URL per
+# region (`cn-hangzhou=https://…,ap-southeast-1=https://…`) and wins over the other two.
 ALIBABA_CLOUD_DATAWORKS_ENDPOINT = env.str("ALIBABA_CLOUD_DATAWORKS_ENDPOINT", default="")
+ALIBABA_CLOUD_DATAWORKS_REGION_ENDPOINTS = env.dict("ALIBABA_CLOUD_DATAWORKS_REGION_ENDPOINTS", default={})
 ALIBABA_CLOUD_SMS_ENDPOINT = env.str("ALIBABA_CLOUD_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com")
 ALIBABA_CLOUD_VOICE_ENDPOINT = env.str("ALIBABA_CLOUD_VOICE_ENDPOINT", default="https://dyvmsapi.aliyuncs.com")
+# Alibaba Cloud SMS and Voice (SMS_PROVIDER / VOICE_PROVIDER `aliyun`, contacts/messaging/aliyun.py):
+# the approved sign name and template codes, the TTS template and the purchased show number.
+ALIBABA_CLOUD_SMS_SIGN_NAME = env.str("ALIBABA_CLOUD_SMS_SIGN_NAME", default="")
+ALIBABA_CLOUD_SMS_TEMPLATE_ALERT = env.str("ALIBABA_CLOUD_SMS_TEMPLATE_ALERT", default="")
+ALIBABA_CLOUD_SMS_TEMPLATE_ACTIVATION = env.str("ALIBABA_CLOUD_SMS_TEMPLATE_ACTIVATION", default="")
+ALIBABA_CLOUD_VOICE_TTS_CODE = env.str("ALIBABA_CLOUD_VOICE_TTS_CODE", default="")
+ALIBABA_CLOUD_VOICE_SHOW_NUMBER = env.str("ALIBABA_CLOUD_VOICE_SHOW_NUMBER", default="")
+# Delivery receipts: pushed by the provider to /api/v1/receipts/aliyun/sms|voice?token=RECEIPTS_TOKEN
+# (empty: the endpoints answer 404), and asked for by the worker for deliveries still without one
+# RECEIPT_POLL_AFTER_SECONDS after sending, until RECEIPT_POLL_DEADLINE_SECONDS after sending.
+RECEIPTS_TOKEN = env.str("RECEIPTS_TOKEN", default="")
+RECEIPT_POLL_AFTER_SECONDS = env.int("RECEIPT_POLL_AFTER_SECONDS", default=300)
+RECEIPT_POLL_DEADLINE_SECONDS = env.int("RECEIPT_POLL_DEADLINE_SECONDS", default=2 * 3600)
 # Outbound requests (webhooks, gateways) never go to loopback, private, link-local or reserved
 # addresses, nor over plain http once DEBUG is off, except to these networks (CIDRs, e.g.
 # `10.20.0.0/16` for a gateway inside the company network). See contacts/messaging/destinations.py.
@@ -287,6 +348,15 @@ DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)
 DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=100)
 # Every worker also sweeps for due deliveries on this period, so nothing waits on a lost wake-up.
 DELIVERY_SWEEP_SECONDS = env.int("DELIVERY_SWEEP_SECONDS", default=60)
+# The directory sync (alerts/directory): RAM users and roles, workspaces and members of every
+# account whose directory sync is on, every this many seconds, run by the worker; 0 turns the
+# periodic sync off (`manage.py sync_directory` and the admin's *Sync now* still work). Throttled
+# calls are tried this many times in all, waiting RETRY_BASE_SECONDS, then twice that, and so on.
+DIRECTORY_SYNC_INTERVAL_SECONDS = env.int("DIRECTORY_SYNC_INTERVAL_SECONDS", default=3600)
+DIRECTORY_SYNC_MAX_ATTEMPTS = env.int("DIRECTORY_SYNC_MAX_ATTEMPTS", default=4)
+DIRECTORY_SYNC_RETRY_BASE_SECONDS = env.float("DIRECTORY_SYNC_RETRY_BASE_SECONDS", default=1.0)
+# Entries asked for per page (RAM takes up to 1000, DataWorks up to 100).
+DIRECTORY_SYNC_PAGE_SIZE = env.int("DIRECTORY_SYNC_PAGE_SIZE", default=100)
 # Intake (I1, I2): alerts are stored in chunks of this many, one short transaction each; bodies
 # and Alertmanager groups above these limits are answered 413 naming the limit.
 INTAKE_CHUNK_SIZE = env.int("INTAKE_CHUNK_SIZE", default=100)

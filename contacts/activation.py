@@ -50,6 +50,13 @@ def activation_send(method):
             body=body,
             account_uid=principal.account.uid,
             principal_id=principal.pk,
+            # For providers that send approved templates: the link as its path after SITE_URL,
+            # since the template holds the site's address (Alibaba Cloud refuses URLs in variables).
+            params={
+                "account": principal.account.name,
+                "hours": str(context["hours"]),
+                "link": context["link"].removeprefix(settings.SITE_URL.rstrip("/")).lstrip("/"),
+            },
         )
     )
 

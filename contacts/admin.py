@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Account, ActivationMessage, ContactMethod, Principal, RamDirectoryEntry
+from .models import Account, ActivationMessage, ContactMethod, Principal, ProviderProblem, RamDirectoryEntry
 from .phones import phone_parse
 from .services import (
     ActivationLimited,
@@ -24,9 +24,30 @@ from .versioning import history_author_set
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "uid", "site", "basic_recipient_name", "basic_recipient_email"]
-    list_filter = ["site"]
+    """Accounts, with the state of their directory sync (written by alerts.directory, which also
+    adds the *Sync now* action). No secret is ever stored or shown: only a credentials profile's name."""
+
+    list_display = [
+        "name",
+        "uid",
+        "site",
+        "basic_recipient_name",
+        "basic_recipient_email",
+        "directory_sync_enabled",
+        "directory_synced_at",
+        "directory_sync_result",
+    ]
+    list_filter = ["site", "directory_sync_enabled", "directory_sync_result"]
     search_fields = ["name", "uid", "basic_recipient_name", "basic_recipient_email"]
+    readonly_fields = ["directory_synced_at", "directory_sync_result", "directory_sync_message", "sync_summary"]
+
+    @admin.display(description=_("directory sync summary"))
+    def sync_summary(self, obj):
+        """Added (+), changed (~) and removed (-) per kind at the last good sync."""
+        counts = obj.directory_sync_summary or {}
+        return ", ".join(
+            f"{kind} +{c.get('added', 0)} ~{c.get('changed', 0)} -{c.get('removed', 0)}" for kind, c in counts.items()
+        )
 
 
 class ContactMethodInline(admin.TabularInline):
@@ -106,14 +127,33 @@ class ContactStatusFilter(admin.SimpleListFilter):
 @admin.register(Principal)
 class PrincipalAdmin(SimpleHistoryAdmin):
     form = PrincipalAdminForm
-    list_display = ["name", "display_name", "kind", "account", "phone", "email", "language", "last_synced_at"]
-    list_filter = [ContactStatusFilter, "kind", "account", "account__site", "memberships__workspace", "language"]
+    list_display = [
+        "name",
+        "display_name",
+        "kind",
+        "account",
+        "phone",
+        "email",
+        "language",
+        "last_synced_at",
+        "removed_at",
+    ]
+    list_filter = [
+        ContactStatusFilter,
+        "kind",
+        "account",
+        "account__site",
+        "memberships__workspace",
+        "language",
+        "removed_at",
+    ]
     search_fields = ["name", "display_name", "phone", "email"]
     list_select_related = ["account"]
     list_per_page = 50
     inlines = [ContactMethodInline]
     actions = ["resend_activation_links"]
-    history_list_display = ["phone", "email", "language"]
+    readonly_fields = ["removed_at"]
+    history_list_display = ["phone", "email", "language", "removed_at"]
 
     def get_search_results(self, request, queryset, search_term):
         # Phone numbers are stored in E.164: find them however support staff type them.
@@ -204,3 +244,15 @@ class RamDirectoryEntryAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "account", "display_name", "phone", "email", "updated_at"]
     list_filter = ["kind", "account"]
     search_fields = ["name", "display_name", "phone", "email"]
+
+
+@admin.register(ProviderProblem)
+class ProviderProblemAdmin(admin.ModelAdmin):
+    """Open problems of the providers' set-up, also shown on the admin index. Support staff may
+    delete one they know is fixed; the next refusal opens it again."""
+
+    list_display = ["channel", "provider", "code", "since", "last_seen", "occurrences"]
+    readonly_fields = ["channel", "provider", "code", "message", "since", "last_seen", "occurrences"]
+
+    def has_add_permission(self, request, obj=None):
+        return False

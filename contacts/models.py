@@ -3,10 +3,16 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from .versioning import Versioned
+
+
+class DirectorySyncResult(models.TextChoices):
+    OK = "ok", pgettext_lazy("directory sync", "OK")
+    FAILED = "failed", pgettext_lazy("directory sync", "Failed")
 
 
 class Account(models.Model):
@@ -33,6 +39,27 @@ class Account(models.Model):
         blank=True,
         help_text=_("A profile of the Alibaba Cloud credentials file; empty for the default credentials chain."),
     )
+    # Off for accounts that are not connected to Alibaba Cloud (the demo accounts): nothing then
+    # ever calls the cloud for them. The state of the last sync is written by alerts.directory.
+    directory_sync_enabled = models.BooleanField(
+        _("sync the directory from Alibaba Cloud"),
+        default=False,
+        help_text=_(
+            "Read RAM users, RAM roles, workspaces and their members from Alibaba Cloud with the credentials "
+            "above (manage.py sync_directory, the periodic sync, Sync now)."
+        ),
+    )
+    directory_synced_at = models.DateTimeField(_("last directory sync"), null=True, blank=True, editable=False)
+    directory_sync_result = models.CharField(
+        _("result of the last directory sync"),
+        max_length=10,
+        choices=DirectorySyncResult.choices,
+        blank=True,
+        editable=False,
+    )
+    directory_sync_message = models.CharField(_("directory sync message"), max_length=500, blank=True, editable=False)
+    # {"users": {"added": 1, "changed": 0, "removed": 0}, "roles": {...}, ...} of the last good sync.
+    directory_sync_summary = models.JSONField(_("directory sync summary"), default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("account")
@@ -77,6 +104,9 @@ class Principal(Versioned):
     last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
     # RAM's own id: the UserId of a RAM user, the RoleId of a RAM role (what a cloud sign-in names).
     ram_id = models.CharField(_("RAM ID"), max_length=128, blank=True, db_index=True)
+    # Set by the directory sync when the principal is gone from RAM: it is no longer listed and
+    # receives nothing, but it is never deleted (its alerts and history stay). Cleared if it comes back.
+    removed_at = models.DateTimeField(_("removed from RAM"), null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["last_synced_at", "version"])
 
@@ -204,3 +234,26 @@ class RamDirectoryEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.name}"
+
+
+class ProviderProblem(models.Model):
+    """A problem of the operator's own provider set-up (a bad AccessKey, a missing or unapproved sign
+    name or template, an empty balance…) seen when a message was refused for it. Support staff see
+    every open one at once (the admin index, the health check); the next message the provider
+    takes on that channel clears it."""
+
+    channel = models.CharField(_("channel"), max_length=10, unique=True)
+    provider = models.CharField(_("provider"), max_length=40)
+    code = models.CharField(_("code"), max_length=80)
+    message = models.TextField(_("message"), blank=True)
+    since = models.DateTimeField(_("since"))
+    last_seen = models.DateTimeField(_("last seen"))
+    occurrences = models.PositiveIntegerField(_("occurrences"), default=1)
+
+    class Meta:
+        verbose_name = _("provider problem")
+        verbose_name_plural = _("provider problems")
+        ordering = ["since"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.channel}: {self.code}"

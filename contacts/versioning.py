@@ -89,7 +89,11 @@ class Conflict:
 # Change reasons that writers without a signed-in person record (history_change_reason), and how
 # a conflict names them.
 SYNC_REASON = "sign-in sync"
-REASON_NAMES = {SYNC_REASON: _("the sign-in sync from the RAM directory")}
+DIRECTORY_SYNC_REASON = "directory sync"
+REASON_NAMES = {
+    SYNC_REASON: _("the sign-in sync from the RAM directory"),
+    DIRECTORY_SYNC_REASON: _("the directory sync from Alibaba Cloud"),
+}
 
 
 def last_change(history):

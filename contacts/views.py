@@ -5,13 +5,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView
 
 from alerts.access import Perm, WorkspaceAccessMixin, is_member
@@ -22,6 +23,7 @@ from .language import account_language
 from .messaging.outbox import outbox_active, outbox_read, outbox_visible
 from .models import ContactMethod, Language, Principal
 from .phones import email_mask, phone_mask, phone_parse
+from .provider_problems import provider_problems_open
 from .services import (
     AlreadyActivated,
     ResendLimited,
@@ -45,8 +47,9 @@ def page_size_of(request) -> int:
 
 def contacts_of(workspace):
     """Principals shown on Alert Contacts: every principal of the workspace's account that has been
-    added to a workspace (C1). Narrowed to the account, so ids of other accounts never resolve."""
-    return Principal.objects.filter(is_member(), account_id=workspace.account_id)
+    added to a workspace (C1) and is still in RAM (C14). Narrowed to the account, so ids of other
+    accounts never resolve."""
+    return Principal.objects.filter(is_member(), account_id=workspace.account_id, removed_at__isnull=True)
 
 
 def tab_url_name(kind):
@@ -339,3 +342,17 @@ def _moment(value):
     except ValueError:
         return None
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+
+
+@require_safe
+def health(request):
+    """GET /health for monitoring: 200 `{"status": "ok"}`, or 503 `{"status": "provider_problem",
+    "problems": [...]}` while a provider refuses messages for a reason of the operator's set-up
+    (contacts.provider_problems). Names the channel, provider, code and since when; no secret."""
+    problems = [
+        {"channel": p.channel, "provider": p.provider, "code": p.code, "since": p.since.isoformat()}
+        for p in provider_problems_open()
+    ]
+    if problems:
+        return JsonResponse({"status": "provider_problem", "problems": problems}, status=503)
+    return JsonResponse({"status": "ok"})

@@ -699,5 +699,7 @@ def push_receipts(url: str, receipts: list[Json], timeout: float = 5.0) -> tuple
 def aliyun_peer(monkeypatch: pytest.MonkeyPatch) -> Iterator[AliyunPeer]:
     """A running AliyunPeer; the SDK credentials chain does not try ECS instance metadata."""
     monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+    # The credentials package reads its environment once, when imported: set what it read.
+    monkeypatch.setattr("alibabacloud_credentials.utils.auth_util.environment_ecs_metadata_disabled", "true")
     with AliyunPeer() as peer:
         yield peer

@@ -77,6 +77,14 @@ class Delivery(models.Model):
         DIRECT = "direct", _("Direct")
         WEBHOOK = "webhook", _("Through the custom webhook")
 
+    class ReceiptStatus(models.TextChoices):
+        """What the provider says became of a sent text message or call (its delivery receipt)."""
+
+        NONE = "", _("No receipt")
+        ACCEPTED = "accepted", _("Accepted by the provider")
+        DELIVERED = "delivered", _("Delivered to the phone")
+        NOT_DELIVERED = "not_delivered", _("Not delivered")
+
     FINAL = (Status.SEND_SUCCESS, Status.SEND_FAIL, Status.SEND_OVERLIMIT)
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("alert"))
@@ -108,6 +116,15 @@ class Delivery(models.Model):
     unit_taken = models.BooleanField(_("daily unit taken"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The provider's id of the message (Alibaba Cloud: BizId, CallId) and its delivery receipt.
+    provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True, db_index=True)
+    receipt_status = models.CharField(
+        _("receipt"), max_length=20, choices=ReceiptStatus.choices, blank=True, default=ReceiptStatus.NONE
+    )
+    receipt_at = models.DateTimeField(_("receipt time"), null=True, blank=True)
+    receipt_code = models.CharField(_("receipt code"), max_length=80, blank=True)
+    receipt_message = models.CharField(_("receipt message"), max_length=500, blank=True)
+    receipt_polled_at = models.DateTimeField(_("receipt last asked for"), null=True, blank=True)
     replaces = models.ForeignKey(
         "self",
         on_delete=models.CASCADE,

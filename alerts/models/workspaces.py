@@ -37,10 +37,10 @@ class Region(models.Model):
 class WorkspaceQuerySet(models.QuerySet):
     def visible_to(self, identity):
         """Workspaces the identity may open at all: all of its account's for the owner, the ones it
-        is a member of for a principal. Nothing of another account, ever (A2)."""
+        is a member of for a principal; never one removed from DataWorks. Nothing of another account, ever (A2)."""
         if identity is None:
             return self.none()
-        qs = self.filter(account_id=identity.account_id)
+        qs = self.filter(account_id=identity.account_id, removed_at__isnull=True)
         if identity.is_owner:
             return qs
         return qs.filter(memberships__principal_id=identity.principal_id)
@@ -61,6 +61,12 @@ class Workspace(models.Model):
         verbose_name=_("alternate alert contact"),
     )
 
+    # DataWorks' own id of the workspace (ListProjects), set by the directory sync.
+    dataworks_id = models.BigIntegerField(_("DataWorks ID"), null=True, blank=True)
+    # Set by the directory sync when DataWorks no longer lists the workspace: it no longer opens,
+    # its alerts and history stay. Cleared if it is listed again.
+    removed_at = models.DateTimeField(_("removed from DataWorks"), null=True, blank=True)
+
     objects = WorkspaceQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -68,7 +74,10 @@ class Workspace(models.Model):
         verbose_name = _("workspace")
         verbose_name_plural = _("workspaces")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["account", "name"], name="workspace_unique_name_per_account")]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="workspace_unique_name_per_account"),
+            models.UniqueConstraint(fields=["account", "dataworks_id"], name="workspace_unique_dataworks_id"),
+        ]
 
     def __str__(self):
         return self.name
@@ -82,6 +91,10 @@ class Membership(models.Model):
         Principal, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("principal")
     )
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    # The member's workspace-level roles in DataWorks (role codes from ListProjectMembers, e.g.
+    # role_project_admin), kept by the directory sync. Shown to support staff; the access gate
+    # reads the RAM policy and the tenant roles (A1), not these.
+    dataworks_roles = models.JSONField(_("DataWorks roles"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("workspace member")

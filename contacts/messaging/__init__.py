@@ -7,10 +7,10 @@ that setting (settings.py builds it from SMS_PROVIDER and VOICE_PROVIDER)."""
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .base import Message, Transport
+from .base import Message, Receipt, Transport
 from .failures import PermanentFailure
 
-__all__ = ["Message", "Transport", "message_send", "transport_for"]
+__all__ = ["Message", "Receipt", "Transport", "message_send", "transport_for"]
 
 
 def transport_for(channel: str) -> Transport:
@@ -26,7 +26,8 @@ def transport_for(channel: str) -> Transport:
     return transport
 
 
-def message_send(message: Message) -> None:
-    """Send `message` through the transport of its channel; raises the named failures of
+def message_send(message: Message) -> str | None:
+    """Send `message` through the transport of its channel; returns the provider's id of the
+    message (None when the provider gives none) or raises the named failures of
     contacts.messaging.failures (see Transport)."""
-    transport_for(message.channel).send(message)
+    return transport_for(message.channel).send(message)

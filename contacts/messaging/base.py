@@ -1,6 +1,7 @@
 """The one message shape and the one transport interface of every channel and provider."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -26,6 +27,24 @@ class Message:
     webhook_url: str = ""
     webhook_secret: str = ""
     payload: dict[str, Any] = field(default_factory=dict)  # the custom-webhook JSON (D4)
+    # The message's facts as named variables, for providers that send approved templates rather than
+    # free text (Alibaba Cloud SMS and voice): title, workspace, time, status; link, account, hours.
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a provider says became of a message it took: delivered to the phone or not, when, and
+    the operator's code and message. `incorrect_contact` when the code says the number is wrong
+    (an empty number, an invalid one), which counts as incorrect contact information (D6)."""
+
+    provider_id: str  # the provider's id of the message (Alibaba Cloud: BizId, CallId)
+    delivered: bool
+    at: datetime | None = None
+    code: str = ""
+    text: str = ""
+    incorrect_contact: bool = False
+    out_id: str = ""  # our id as the provider echoes it back (the delivery id)
 
 
 class Transport:
@@ -46,7 +65,15 @@ class Transport:
 
     Any other exception is a bug of the transport: the dispatcher still ends the delivery (D8),
     retrying it as BACKEND_ERROR. A transport keeps no state between messages and may be used by
-    several workers at once; a provider's SDK or API is only ever called from its own module."""
+    several workers at once; a provider's SDK or API is only ever called from its own module.
 
-    def send(self, message: Message) -> None:
+    `send()` returns the provider's id of the message when the provider gives one (then receipts
+    can be matched to it), None otherwise. A provider with receipts also answers `receipt_query()`."""
+
+    def send(self, message: Message) -> str | None:
         raise NotImplementedError
+
+    def receipt_query(self, *, provider_id: str, to: str, sent_at: datetime) -> Receipt | None:
+        """The receipt of a message this provider took, asked of the provider (for installations
+        the provider cannot push receipts to); None while there is none, or without receipts."""
+        return None

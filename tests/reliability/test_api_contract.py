@@ -52,6 +52,8 @@ def test_I1_the_same_key_with_another_body_is_a_422_naming_the_conflict(client, 
         ("/api/v1/nothing-here", "get"),
         ("/api/v1/alerts", "get"),
         ("/api/v1/alerts/1", "delete"),
+        ("/api/v1/alerts/1%0A", "get"),  # a path ending in a newline (found by schemathesis)
+        ("/api/v1/nothing%0Ahere", "get"),
     ],
 )
 def test_E1_every_api_answer_is_json_even_404_and_405(client, token, path, method):

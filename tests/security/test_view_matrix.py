@@ -26,8 +26,12 @@ def signed_in(ok, anonymous=LOGIN):
 EXPECTED = {
     "home": (lambda who: 302, None),
     "favicon": (lambda who: 200, None),  # public, like every static file
+    "health": (lambda who: 200, None),  # public for monitoring: a status and provider codes, no secret
     "login": (lambda who: 200 if who is None else 302, None),
     "logout": (lambda who: 405, None),  # POST only (CSRF-protected)
+    # Sign in with Alibaba Cloud: off (404) without OIDC_CLIENT_ID, as here; tests/oidc/ turns it on.
+    "oidc_authentication_init": (lambda who: 404, None),
+    "oidc_authentication_callback": (lambda who: 404, None),
     "set_language": (lambda who: 302, None),  # a GET changes nothing, it only goes back
     "alerts:management_center": (signed_in(200), None),  # lists only what the identity may open
     "alerts:go_to_workspace": (signed_in(302), None),  # a GET form; the gate decides at the target

@@ -12,7 +12,8 @@ logger = logging.getLogger("alerts.worker")
 class Command(BaseCommand):
     help = (
         "Run a worker: the task queue (activation messages, delivery wake-ups) and, every "
-        "DELIVERY_SWEEP_SECONDS, a sweep that sends every due delivery. SIGTERM or Ctrl-C lets the "
+        "DELIVERY_SWEEP_SECONDS, a sweep that sends every due delivery; every DIRECTORY_SYNC_INTERVAL_SECONDS "
+        "it enqueues the directory sync of the accounts connected to Alibaba Cloud. SIGTERM or Ctrl-C lets the "
         "current task finish. Exits non-zero if its loop dies."
     )
 
