@@ -12,7 +12,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -49,7 +49,9 @@ class AlertHistoryFilter(forms.Form):
         label=gettext_lazy("Channel"), required=False, choices=[("", gettext_lazy("All channels")), *Channel.choices]
     )
     since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(
+        label=pgettext_lazy("end of a date range", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     # Links in messages and webhook pushes (more_information) open the history at one alert.
     alert = forms.IntegerField(label=gettext_lazy("Alert ID"), required=False, min_value=1, max_value=2**63 - 1)
 
