@@ -21,7 +21,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-install: $(VENV)/.installed
+# axe-core for the browser tests, pinned by package-lock.json (npm ci installs exactly that).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "warning: npm not found: the browser tests cannot inject axe-core and fail." >&2; \
+	fi
+
+install: $(VENV)/.installed node_modules/.installed
 
 # The interpreter `make install` uses (empty when none is 3.12 or newer); .ci/run asks for it.
 which-python:
@@ -92,7 +100,7 @@ check-django: install
 	env -u DJANGO_ALLOW_ASYNC_UNSAFE $(CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) var test-artifacts $(OIDC_PROVIDER)/node_modules
+	rm -rf $(VENV) var test-artifacts node_modules $(OIDC_PROVIDER)/node_modules
 
 bench: install messages
 	$(PY) manage.py bench

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -6,11 +8,11 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -18,6 +20,7 @@ from django.views.generic import TemplateView
 
 from contacts.models import ContactMethod
 from contacts.versioning import StaleEdit, VersionField, conflict_for, version_of
+from contacts.views import method_to_address
 
 from .access import (
     GRANTING_ROLES,
@@ -46,7 +49,9 @@ class AlertHistoryFilter(forms.Form):
         label=gettext_lazy("Channel"), required=False, choices=[("", gettext_lazy("All channels")), *Channel.choices]
     )
     since = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(
+        label=pgettext_lazy("end of a date range", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     # Links in messages and webhook pushes (more_information) open the history at one alert.
     alert = forms.IntegerField(label=gettext_lazy("Alert ID"), required=False, min_value=1, max_value=2**63 - 1)
 
@@ -99,7 +104,30 @@ def choose_region(request):
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = reverse("alerts:management_center")
-    return redirect(target)
+    return redirect(same_page_in_region(request, target))
+
+
+def same_page_in_region(request, target: str) -> str:
+    """Where switching region from `target` leads (T1): a workspace page opens the same page of the
+    identity's first workspace in the chosen region, when it has one there; a page of one record
+    (an edit form) or a region without a workspace goes to Management Center; other pages stay."""
+    try:
+        match = resolve(urlsplit(target).path)
+    except Resolver404:
+        return reverse("alerts:management_center")
+    if "workspace_id" not in match.kwargs:
+        return target
+    region = current_region(request)
+    workspace = (
+        workspaces_visible_to(identity_of(request.user)).filter(region=region).order_by("name").first()
+        if region
+        else None
+    )
+    if workspace is None or set(match.kwargs) != {"workspace_id"}:
+        return reverse("alerts:management_center")
+    if workspace.pk == match.kwargs["workspace_id"]:
+        return target
+    return reverse(match.view_name, kwargs={"workspace_id": workspace.pk})
 
 
 def permission_denied(request, exception=None):
@@ -462,7 +490,7 @@ class TestMessageView(WorkspaceAccessMixin, View):
             return back
         messages.success(
             request,
-            _("Test message sent to %(principal)s. Its delivery is in the alert history.")
-            % {"principal": method.principal.label},
+            _("Test message to %(principal)s queued for sending: %(method)s. Its delivery is in the alert history.")
+            % {"principal": method.principal.label, "method": method_to_address(method.channel, method.principal)},
         )
         return back

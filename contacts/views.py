@@ -36,6 +36,13 @@ from .tokens import LinkState, activation_token_generator, link_valid_hours, met
 from .versioning import StaleEdit, conflict_for
 
 PAGE_SIZE = 50
+PAGE_SIZES = (20, 50, 100)
+
+
+def page_size_of(request) -> int:
+    """The page size the reader chose among PAGE_SIZES (the default otherwise)."""
+    raw = request.GET.get("size", "")
+    return int(raw) if raw.isdigit() and int(raw) in PAGE_SIZES else PAGE_SIZE
 
 
 def contacts_of(workspace):
@@ -73,7 +80,8 @@ class ContactListView(WorkspaceAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.get("q", "").strip()[:100]
-        page = Paginator(self.get_queryset(query), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        size = page_size_of(self.request)
+        page = Paginator(self.get_queryset(query), size).get_page(self.request.GET.get("page"))
         for principal in page:
             by_channel = {m.channel: m for m in principal.methods}
             principal.phone_method = by_channel.get(ContactMethod.Channel.PHONE)
@@ -81,6 +89,8 @@ class ContactListView(WorkspaceAccessMixin, TemplateView):
         alternate = self.workspace.alternate_contact
         context.update(
             page=page,
+            page_size=size,
+            page_sizes=PAGE_SIZES,
             query=query,
             kind=self.kind,
             Kind=Principal.Kind,
@@ -133,14 +143,14 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
                     form.add_error(field_name, message)
             return self.form_invalid(form)
         if change.sent:
-            names = [ContactMethod.Channel(channel).label for channel in change.sent]
+            principal.refresh_from_db(fields=["phone", "email"])  # the service saved its own copy
             messages.success(
                 self.request,
                 _(
-                    "Saved. An activation link was sent to: %(methods)s. "
+                    "Saved. An activation link is queued for sending: %(methods)s. "
                     "It stays Waiting for Activation until its owner opens the link."
                 )
-                % {"methods": ", ".join(str(n) for n in names)},
+                % {"methods": "; ".join(method_to_address(channel, principal) for channel in change.sent)},
             )
         else:
             messages.success(self.request, _("Saved."))
@@ -180,6 +190,14 @@ class ContactEditView(WorkspaceAccessMixin, FormView):
         return context
 
 
+def method_to_address(channel: str, principal: Principal) -> str:
+    """ "a text message to +86…", "an email to a@…": what a queued activation message goes by and to
+    where, with the address as the contacts table shows it."""
+    if channel == ContactMethod.Channel.PHONE:
+        return _("text message to %(address)s") % {"address": principal.phone}
+    return _("email to %(address)s") % {"address": principal.email}
+
+
 def _comparable(normalize, raw):
     """A value entered in the form, in its stored form when it is valid (to compare it with the
     current one), as entered otherwise."""
@@ -217,8 +235,11 @@ class ResendActivationView(WorkspaceAccessMixin, View):
         else:
             messages.success(
                 request,
-                _("A new activation link was sent to %(principal)s. Older links no longer work.")
-                % {"principal": method.principal.label},
+                _(
+                    "A new activation link for %(principal)s is queued for sending: %(method)s. "
+                    "Older links no longer work."
+                )
+                % {"principal": method.principal.label, "method": method_to_address(method.channel, method.principal)},
             )
         return redirect(tab_url_name(method.principal.kind), workspace_id=self.workspace.pk)
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from contacts.models import Principal
 
@@ -65,7 +66,7 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         READY_TO_SEND = "READY_TO_SEND", _("Ready to send")
-        SEND_SUCCESS = "SEND_SUCCESS", _("Sent")
+        SEND_SUCCESS = "SEND_SUCCESS", pgettext_lazy("delivery status", "Sent")
         SEND_FAIL = "SEND_FAIL", _("Failed")
         SEND_OVERLIMIT = "SEND_OVERLIMIT", _("Over the daily limit")
 

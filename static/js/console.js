@@ -1,7 +1,8 @@
-// Progressive enhancement only: every form works without this file.
+// Progressive enhancement only: every page works without this file.
 document.documentElement.classList.add("js");
 document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
-  });
+  // After a refused submit, the error summary at the top takes focus (autofocus does it too, but
+  // not in every browser for a non-control element).
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.focus(); }
 });

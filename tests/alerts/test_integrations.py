@@ -21,7 +21,7 @@ def test_I3_test_message_to_an_activated_method_is_recorded_like_any_delivery(
 
     client = sign_in("dw-admin")
     response = client.post(reverse("alerts:test_message", args=[ws.pk, method("alice", "email").pk]), follow=True)
-    assert "Test message sent" in response.content.decode()
+    assert "queued for sending" in response.content.decode()
     alert = Alert.objects.get(source="test")
     deliveries_process()
     (delivery,) = alert.deliveries.all()

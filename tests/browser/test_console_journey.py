@@ -15,15 +15,20 @@ def test_T1_T2_T3_sign_in_switch_region_and_language_then_open_alert_contacts(
     expect(page.locator("h1")).to_have_text("Management Center")
     shot(page, "management-center")
 
-    # T1: the region in the top bar narrows the workspace list (auto-submits with JavaScript).
+    # T1: the region in the top bar narrows the workspace list; choosing one changes nothing until
+    # Switch is pressed (WCAG 3.2.2).
     page.select_option("#region-select", "ap-southeast-1")
+    expect(page.locator("#workspace-select")).to_contain_text("demo_workspace")
+    page.click(".topbar form:has(#region-select) button")
     expect(page.locator("#workspace-select")).to_contain_text("analytics_sg")
     expect(page.locator("#workspace-select")).not_to_contain_text("demo_workspace")
     page.select_option("#region-select", "cn-hangzhou")
+    page.click(".topbar form:has(#region-select) button")
     expect(page.locator("#workspace-select")).to_contain_text("demo_workspace")
 
     # T3: the language switch.
     page.select_option("#language-select", "zh-hans")
+    page.click(".topbar form:has(#language-select) button")
     expect(page.locator("h1")).to_have_text("管理中心")
     shot(page, "management-center-zh")
 
@@ -39,6 +44,7 @@ def test_T1_T2_T3_sign_in_switch_region_and_language_then_open_alert_contacts(
     shot(page, "alert-contacts-zh")
 
     page.select_option("#language-select", "en")
+    page.click(".topbar form:has(#language-select) button")
     expect(page.locator("h1")).to_have_text("Alert Contacts")
     shot(page, "alert-contacts-en")
 

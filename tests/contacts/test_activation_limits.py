@@ -204,7 +204,7 @@ def test_C10_E1_edit_form_says_when_sending_is_possible_again(ws, sign_in, alice
     response = edit_in_console(sign_in("dw-admin"), ws, alice, phone="8613912345678", language="en")
     html = response.content.decode()
     window_end = oldest_to(A) + timedelta(seconds=settings.ACTIVATION_RESEND_WINDOW_SECONDS)
-    assert response.status_code == 200 and 'id="id_phone_errors"' in html
+    assert response.status_code == 200 and 'id="id_phone_error"' in html
     assert "Too many activation messages to this number" in html and f"Try again after {after(window_end)}" in html
     alice.refresh_from_db()
     assert str(alice.phone) == B and alice.language == "auto"

@@ -65,6 +65,6 @@ def test_C4_edit_form_shows_the_error_on_the_phone_field(demo, alice, sign_in):
     assert response.status_code == 200
     (error,) = response.context["form"].errors["phone"]
     assert "country code" in error and EXAMPLE in error
-    assert 'id="id_phone_errors"' in response.content.decode()
+    assert 'id="id_phone_error"' in response.content.decode()
     alice.refresh_from_db()
     assert str(alice.phone or "") == ""

@@ -112,7 +112,7 @@ def test_C3_edit_form_and_confirm(ws, sign_in, alice, mailoutbox, sms_outbox, dj
             follow=True,
         )
     html = response.content.decode()
-    assert "An activation link was sent" in html
+    assert "An activation link is queued for sending" in html
     assert "Waiting for Activation" in row(html, "alice")
     assert len(mailoutbox) == 1 and len(sms_outbox) == 1
 
