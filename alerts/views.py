@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -20,7 +19,7 @@ from django.views.generic import TemplateView
 
 from contacts.models import ContactMethod
 from contacts.versioning import StaleEdit, VersionField, conflict_for, version_of
-from contacts.views import method_to_address
+from contacts.views import PAGE_SIZES, method_to_address, page_size_of
 
 from .access import (
     GRANTING_ROLES,
@@ -32,7 +31,9 @@ from .access import (
 )
 from .api_tokens import api_token_create, api_token_revoke
 from .confirm import ShownOnceMixin, confirmation_required, shown_once_put
+from .history import alerts_with_counts, fallback_chains, label_deliveries, source_label
 from .limits import alert_limit_set, usage_summary
+from .messages import severity_label
 from .models import Alert, AlertLimit, ApiToken, Channel, Delivery, WorkspaceWebhook
 from .regions import current_region, region_choose
 from .services import TestMessageLimited, test_message_send, workspace_alternate_contact_set
@@ -178,20 +179,20 @@ class AlternateContactView(WorkspaceAccessMixin, View):
 
 
 class AlertHistoryView(WorkspaceAccessMixin, TemplateView):
-    """Alert history, the Operation Center view (D10): every alert with its deliveries, status,
-    reason, language and fallback path; filterable by status, channel and date."""
+    """Alert history, the Operation Center view (D10): one row per alert with its delivered and
+    failed counts, paginated and filterable by status, channel and date; each alert's deliveries
+    open on its own page (AlertDetailView)."""
 
     required_permission = None
     template_name = "alerts/alert_history.html"
-    page_size = 20
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = AlertHistoryFilter(self.request.GET or None)
-        deliveries = Delivery.objects.select_related("principal").order_by("pk")
         alerts = Alert.objects.filter(workspace=self.workspace)
         if form.is_valid():
             data = form.cleaned_data
+            deliveries = Delivery.objects.all()
             if data["status"]:
                 deliveries = deliveries.filter(status=data["status"])
             if data["channel"]:
@@ -204,11 +205,41 @@ class AlertHistoryView(WorkspaceAccessMixin, TemplateView):
                 alerts = alerts.filter(pk=data["alert"])
             if data["status"] or data["channel"]:
                 alerts = alerts.filter(pk__in=deliveries.values("alert_id"))
-        page = Paginator(alerts.order_by("-created_at", "-pk"), self.page_size).get_page(self.request.GET.get("page"))
-        prefetch_related_objects(list(page), Prefetch("deliveries", queryset=deliveries, to_attr="shown"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context.update(form=form, page=page, nav="history", query=query.urlencode(), Status=Delivery.Status)
+        size = page_size_of(self.request)
+        page = Paginator(alerts_with_counts(alerts).order_by("-created_at", "-pk"), size).get_page(
+            self.request.GET.get("page")
+        )
+        for alert in page:
+            alert.source_label = source_label(alert.source)
+            alert.severity_label = severity_label(alert.severity)
+        context.update(form=form, page=page, page_size=size, page_sizes=PAGE_SIZES, nav="history")
+        return context
+
+
+class AlertDetailView(WorkspaceAccessMixin, TemplateView):
+    """One alert of Alert History (D10): its deliveries with status, receipt, language and reason in
+    the reader's language, and its fallback path (D6) drawn as a chain. Gated like Alert History;
+    an alert of another workspace is not found."""
+
+    required_permission = None
+    template_name = "alerts/alert_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        alert = Alert.objects.filter(workspace=self.workspace, pk=self.kwargs["alert_id"]).first()
+        if alert is None:
+            raise Http404
+        alert = alerts_with_counts(Alert.objects.filter(pk=alert.pk)).get()
+        alert.source_label = source_label(alert.source)
+        alert.severity_label = severity_label(alert.severity)
+        deliveries = label_deliveries(list(alert.deliveries.select_related("principal").order_by("pk")))
+        context.update(
+            alert=alert,
+            deliveries=deliveries,
+            chains=fallback_chains(deliveries),
+            nav="history",
+            Status=Delivery.Status,
+        )
         return context
 
 

@@ -119,7 +119,7 @@ def test_I2_a_recipient_who_left_the_workspace_is_skipped_with_a_warning(client,
     assert alert.warnings == [{"code": "RECIPIENTS_SKIPPED", "names": ["alice"]}]
     assert {d.recipient_name for d in alert.deliveries.filter(role="primary")} == {"OnCallBackup"}
     sign_in("dw-admin")
-    page = client.get(reverse("alerts:alert_history", args=[ws.pk])).content.decode()
+    page = client.get(reverse("alerts:alert_detail", args=[ws.pk, alert.pk])).content.decode()
     assert "Skipped recipients that are not RAM users or RAM roles of this workspace: alice" in page
 
 

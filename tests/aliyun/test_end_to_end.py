@@ -66,8 +66,8 @@ def test_D10_an_alert_to_a_mainland_mobile_is_delivered_to_the_phone(aliyun, dem
     assert by_channel["sms"]["provider_message_id"] == aliyun.sms.sent[0]["BizId"]
     assert (by_channel["voice"]["receipt_status"], by_channel["voice"]["receipt_code"]) == ("not_delivered", "200002")
 
-    page = client.get(reverse("alerts:alert_history", args=[ws.pk]) + f"?alert={alert_id}").content.decode()
+    page = client.get(reverse("alerts:alert_detail", args=[ws.pk, alert_id])).content.decode()
     assert "Delivered to the phone" in page and "Not delivered" in page and "用户占线" in page
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
-    page = client.get(reverse("alerts:alert_history", args=[ws.pk]) + f"?alert={alert_id}").content.decode()
+    page = client.get(reverse("alerts:alert_detail", args=[ws.pk, alert_id])).content.decode()
     assert "已送达手机" in page and "回执" in page

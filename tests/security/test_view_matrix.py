@@ -5,6 +5,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from alerts.models import Alert
+
 FULL = {"owner", "dw-admin", "tenant-admin", "security-admin", "alert-admin"}
 VIEWER = {"contacts-viewer"}  # the custom role with only `view contacts`
 OTHERS = {"developer", "outsider", "cn-owner", "support"}  # no access to demo_workspace
@@ -40,6 +42,7 @@ EXPECTED = {
     "alerts:go_to_workspace": (signed_in(302), None),  # a GET form; the gate decides at the target
     "alerts:choose_region": (lambda who: 405, None),
     "alerts:alert_history": (gate(FULL | VIEWER), "workspace"),
+    "alerts:alert_detail": (gate(FULL | VIEWER), "alert"),
     "alerts:alert_resources": (gate(FULL), "workspace"),
     "alerts:api_tokens": (gate(FULL), "workspace"),
     "alerts:webhook": (gate(FULL), "workspace"),
@@ -75,6 +78,8 @@ def url_for(name, demo):
     ws = demo["workspaces"]["demo_workspace"]
     alice = demo["principals"][("intl", "alice")]
     kind = EXPECTED[name][1]
+    if kind == "alert":
+        return reverse(name, args=[ws.pk, Alert.objects.get_or_create(workspace=ws, title="Matrix")[0].pk])
     args = {
         None: [],
         "workspace": [ws.pk],
