@@ -13,6 +13,19 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 LANGUAGES = ["en", "zh-hans"]
 
 
+def alert_of(ws):
+    """An alert with a fallback chain: dave's email fails, OnCallBackup's goes out instead."""
+    from alerts.dispatch import deliveries_process
+    from alerts.intake import alert_accept
+    from alerts.models import Alert
+
+    alert = Alert.objects.filter(workspace=ws).first()
+    if alert is None:
+        alert = alert_accept(workspace=ws, title="Disk full", recipients=["alice", "dave"], channels=["email"])
+        deliveries_process()
+    return alert
+
+
 def console_pages(demo):
     ws = demo["workspaces"]["demo_workspace"]
     alice = demo["principals"][("intl", "alice")]
@@ -22,6 +35,7 @@ def console_pages(demo):
         "ram-roles": f"/workspaces/{ws.pk}/alert-contacts/ram-roles/",
         "edit-contact": f"/workspaces/{ws.pk}/alert-contacts/{alice.pk}/edit/",
         "alert-history": f"/workspaces/{ws.pk}/alert-history/",
+        "alert-detail": f"/workspaces/{ws.pk}/alert-history/{alert_of(ws).pk}/",
         "alert-resources": f"/workspaces/{ws.pk}/alert-resources/",
         "api-tokens": f"/workspaces/{ws.pk}/api-tokens/",
         "custom-webhook": f"/workspaces/{ws.pk}/custom-webhook/",

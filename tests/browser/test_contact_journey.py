@@ -139,21 +139,30 @@ def test_D6_D10_alert_history_shows_the_fallback_path(
     sign_in_page("alert-admin")
     page.click("text=Go to Management Center")
     page.click(".sidenav >> text=Alert History")
-    card = page.locator(".alert-card").first
-    expect(card).to_contain_text("Node etl_daily failed")
-    expect(card).to_contain_text("Basic Receiving Management recipient")
-    expect(card).to_contain_text("The primary and the alternate alert contact did not receive this alert.")
-    expect(card.locator('tr[data-status="SEND_FAIL"]')).to_have_count(
-        3
-    )  # dave's email, OnCallBackup's email, dave's sms
+    row = page.locator("tr[data-alert]").first
+    expect(row).to_contain_text("Node etl_daily failed")
+    expect(row.locator("[data-failed]")).to_have_text("3")  # dave's email, OnCallBackup's email, dave's sms
     shot(page, "history-en")
+    row.locator("a", has_text="Node etl_daily failed").click()
+    expect(page.locator("h1")).to_contain_text("Node etl_daily failed")
+    chain = page.locator("ol.chain").first
+    expect(chain.locator(".chain-step")).to_have_count(3)  # dave → OnCallBackup → the account recipient
+    expect(chain).to_contain_text("Basic Receiving Management recipient")
+    expect(page.locator("main")).to_contain_text(
+        "The primary and the alternate alert contact did not receive this alert."
+    )
+    expect(page.locator('tr[data-status="SEND_FAIL"]')).to_have_count(3)
+    shot(page, "alert-detail-en")
     page.select_option("#language-select", "zh-hans")
     page.click(".topbar form:has(#language-select) button")
+    expect(page.locator("main")).to_contain_text("备用告警联系人")
+    shot(page, "alert-detail-zh")
+    page.click(".sidenav >> text=告警历史")
     expect(page.locator("h1")).to_have_text("告警历史")
-    page.select_option("#id_status", "SEND_FAIL")
+    page.select_option("#id_status", "SEND_OVERLIMIT")
     page.click("text=筛选")
-    expect(page.locator(".alert-card tr[data-status='SEND_SUCCESS']")).to_have_count(0)
-    shot(page, "history-zh-failed")
+    expect(page.locator("tr[data-alert]")).to_have_count(0)
+    shot(page, "history-zh-filtered")
 
 
 def test_D9_set_a_limit_then_see_overlimit_in_the_history(browser_demo, outbox, page, live_server, sign_in_page, shot):
@@ -174,10 +183,10 @@ def test_D9_set_a_limit_then_see_overlimit_in_the_history(browser_demo, outbox, 
     expect(page.locator("table.usage")).to_contain_text("1")
     shot(page, "resources")
     page.click(".sidenav >> text=Alert History")
-    second = page.locator(".alert-card", has_text="Second SMS")
-    expect(second.locator('tr[data-status="SEND_OVERLIMIT"]')).to_have_count(1)
-    expect(second).to_contain_text("OVER_DAILY_LIMIT")
-    expect(page.locator(".alert-card", has_text="First SMS").locator('tr[data-status="SEND_SUCCESS"]')).to_have_count(1)
+    expect(page.locator("tr[data-alert]", has_text="First SMS").locator("[data-delivered]")).to_have_text("1")
+    page.locator("tr[data-alert] a", has_text="Second SMS").click()
+    expect(page.locator('tr[data-status="SEND_OVERLIMIT"]')).to_have_count(1)
+    expect(page.locator('[data-reason="OVER_DAILY_LIMIT"]')).to_contain_text("The daily maximum for this channel")
     shot(page, "history-overlimit")
 
 
