@@ -69,9 +69,16 @@ def deliveries_claim(*, worker: str, limit: int) -> list[int]:
     return ids
 
 
-def deliveries_process(*, worker: str | None = None, limit: int | None = None, wakeups: Wakeups = NO_WAKEUPS) -> int:
+def deliveries_process(
+    *,
+    worker: str | None = None,
+    limit: int | None = None,
+    wakeups: Wakeups = NO_WAKEUPS,
+    between_batches: Callable[[], None] = lambda: None,
+) -> int:
     """Claim and send due deliveries until none is due (or `limit` were handled); returns how many
-    were handled."""
+    were handled. `between_batches` runs after each batch (the worker's heartbeat: a storm keeps
+    one call busy for minutes)."""
     worker = worker or worker_name()
     handled = 0
     while limit is None or handled < limit:
@@ -89,6 +96,7 @@ def deliveries_process(*, worker: str | None = None, limit: int | None = None, w
             delivery = claimed[delivery_id]
             _send(delivery, worker, webhooks.get(delivery.alert.workspace_id), wakeups)
             handled += 1
+        between_batches()
     return handled
 
 

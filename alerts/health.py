@@ -9,7 +9,9 @@ every web process out for a missing SMS template would also stop the alert API a
 """
 
 import logging
+import time
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -40,6 +42,25 @@ def heartbeat_record(*, worker_id: str) -> None:
     except IntegrityError:  # two processes with one id: both keep it fresh
         WorkerHeartbeat.objects.filter(worker_id=worker_id).update(seen_at=now)
     WorkerHeartbeat.objects.filter(seen_at__lt=now - HEARTBEAT_FORGET_AFTER).delete()
+
+
+# The worker of this process, if it is one (alerts.worker registers it), and when it last beat.
+_this_worker: dict[str, Any] = {"id": None, "due_at": 0.0}
+
+
+def this_process_worker_set(worker_id: str | None) -> None:
+    _this_worker.update(id=worker_id, due_at=0.0)
+
+
+def worker_alive() -> None:
+    """Beat for this process's worker, at most every HEARTBEAT_SECONDS; nothing in a process that
+    is no worker. Called from the worker's loop and between the batches of a long sweep, so a
+    worker busy with an alert storm is still seen (/readyz)."""
+    worker_id = _this_worker["id"]
+    if worker_id is None or time.monotonic() < _this_worker["due_at"]:
+        return
+    heartbeat_record(worker_id=worker_id)
+    _this_worker["due_at"] = time.monotonic() + HEARTBEAT_SECONDS
 
 
 def heartbeat_forget(*, worker_id: str) -> None:

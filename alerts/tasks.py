@@ -9,6 +9,7 @@ from datetime import datetime
 from django.tasks import default_task_backend, task
 
 from .dispatch import Wakeups, deliveries_process
+from .health import worker_alive
 
 
 def wake_workers() -> None:
@@ -30,4 +31,4 @@ WAKEUPS = Wakeups(now=wake_workers, at=wake_workers_at)
 def deliver_due() -> int:
     """Send every delivery that is due. Enqueued when an alert is accepted, at each retry time and
     at lease expiry; the deliveries table, not this queue, says what is left to send."""
-    return deliveries_process(wakeups=WAKEUPS)
+    return deliveries_process(wakeups=WAKEUPS, between_batches=worker_alive)

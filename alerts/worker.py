@@ -27,7 +27,7 @@ from django_tasks_db.utils import exclusive_transaction
 
 from .directory.tasks import directory_sync_schedule
 from .dispatch import deliveries_process
-from .health import HEARTBEAT_SECONDS, heartbeat_forget, heartbeat_record
+from .health import HEARTBEAT_SECONDS, heartbeat_forget, heartbeat_record, this_process_worker_set, worker_alive
 from .receipts import receipts_poll
 from .retention import alerts_prune
 from .tasks import WAKEUPS
@@ -75,9 +75,11 @@ class AlertWorker(Worker):
             ",".join(self.queue_names),
             self.sweep_seconds,
         )
+        this_process_worker_set(self.worker_id)
         try:
             self.loop()
         finally:
+            this_process_worker_set(None)
             self.forget()
 
     def loop(self):
@@ -128,7 +130,7 @@ class AlertWorker(Worker):
             logger.warning("Worker %s: could not remove its heartbeat on the way out", self.worker_id)
 
     def sweep(self):
-        sent = deliveries_process(wakeups=WAKEUPS)
+        sent = deliveries_process(wakeups=WAKEUPS, between_batches=worker_alive)
         return sent + self.poll_receipts()
 
     def directory(self):

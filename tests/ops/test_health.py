@@ -169,3 +169,31 @@ def test_the_real_worker_loop_writes_its_heartbeat_and_readyz_follows(client):
     # It stopped: no longer seen, at once (a crashed one after WORKER_SEEN_SECONDS).
     assert not WorkerHeartbeat.objects.filter(worker_id="w-loop").exists()
     assert client.get("/readyz").json()["reason"] == "no_worker"
+
+
+def test_a_worker_busy_with_a_storm_is_still_seen_between_batches(demo, settings, monkeypatch):
+    """One deliver_due task sends everything that is due; in a storm that takes minutes. The
+    worker beats between its batches, so /readyz does not take the web processes out meanwhile."""
+    from alerts.intake import alert_accept
+    from alerts.tasks import deliver_due
+    from contacts.models import ContactMethod, Principal
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+    settings.DELIVERY_BATCH_SIZE = 1
+    ws = demo["workspaces"]["demo_workspace"]
+    alice = Principal.objects.get(account=ws.account, name="alice")
+    ContactMethod.objects.update_or_create(principal=alice, channel="email", defaults={"status": "activated"})
+    Principal.objects.filter(pk=alice.pk).update(email="alice@example.com")
+    alert_accept(workspace=ws, title="storm", recipients=["alice"], channels=["email"])
+    alert_accept(workspace=ws, title="storm 2", recipients=["alice"], channels=["email"])
+    beats = []
+    monkeypatch.setattr(health, "heartbeat_record", lambda *, worker_id: beats.append(worker_id))
+    monkeypatch.setattr(health, "HEARTBEAT_SECONDS", 0)
+    health.this_process_worker_set("w-storm")
+    try:
+        assert deliver_due.call() == 2
+    finally:
+        health.this_process_worker_set(None)
+    assert beats == ["w-storm", "w-storm"]  # after each of the two batches
+    health.worker_alive()  # a process that is no worker never beats
+    assert beats == ["w-storm", "w-storm"]
