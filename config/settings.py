@@ -76,7 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django_tasks_db",
+    "config.apps.BackgroundTasksConfig",  # django-tasks-db, with a translated name
     "phonenumber_field",
     "simple_history",
     "axes",

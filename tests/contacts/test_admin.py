@@ -116,3 +116,10 @@ def test_C13_admin_pages_open(support, contacts):
         "alerts_identity",
     ]:
         assert support.get(reverse(f"admin:{name}_changelist")).status_code == 200
+
+
+def test_C13_the_admin_index_names_every_app_in_chinese(support, contacts):
+    """django-tasks-db names its app in plain English; the support admin shows it translated."""
+    support.post(reverse("set_language"), {"language": "zh-hans"})
+    page = support.get(reverse("admin:index")).content.decode()
+    assert "后台任务" in page and "Tasks Database Backend" not in page
