@@ -283,6 +283,21 @@ def test_C1_queries_per_page_do_not_grow_with_principals(
     assert html.count("data-principal=") == int(params.get("size", 50))
 
 
+def test_C1_C11_an_alternate_contact_adds_no_query(ws, sign_in, demo, alice, django_assert_max_num_queries):
+    """C11: the alternate contact's methods come with those of the page, in the same query."""
+    contact_update(principal=alice, phone="+8613912345678", email="", language="auto")
+    client = sign_in("dw-admin")
+    with django_assert_max_num_queries(10) as without:
+        tab(client, ws)
+    ws.alternate_contact = alice
+    ws.save()
+    with django_assert_max_num_queries(10) as with_alternate:
+        html = tab(client, ws).content.decode()
+    assert len(with_alternate.captured_queries) == len(without.captured_queries)
+    alternate = html.split("Alternate Alert Contact")[1].split("</section>")[0]
+    assert "+8613912345678" in alternate and "Waiting for Activation" in alternate
+
+
 def test_C1_count_stops_at_the_limit_and_every_principal_stays_reachable(ws, sign_in, demo, monkeypatch):
     """C1: past COUNT_LIMIT principals the tab says "more than" instead of counting every row, and
     Next still reaches every principal, the last page counted exactly."""
