@@ -156,6 +156,10 @@ def process_env(**extra: str) -> dict[str, str]:
         SESSION_COOKIE_SECURE="0",
         CSRF_COOKIE_SECURE="0",
         OUTBOX_PATH=str(settings.OUTBOX_PATH),
+        OUTBOX_UNDELIVERABLE="",
+        SMS_PROVIDER="outbox",
+        VOICE_PROVIDER="outbox",
+        SMTP_HOST="",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
@@ -167,9 +171,13 @@ def manage_py() -> list[str]:
     return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
 
 
-def alerts_clear() -> None:
-    """Forget every alert and delivery: each measurement of sending starts from an empty queue."""
+def alerts_clear(*, keep=None) -> None:
+    """Forget every alert (but `keep`) and its deliveries, one DELETE per table (as
+    alerts.retention does): each measurement of sending starts from an empty queue."""
     from alerts.models import Alert, Delivery
 
-    Delivery.objects.all().delete()
-    Alert.objects.all().delete()
+    deliveries, alerts = Delivery.objects.all(), Alert.objects.all()
+    if keep is not None:
+        deliveries, alerts = deliveries.exclude(alert=keep), alerts.exclude(pk=keep.pk)
+    deliveries._raw_delete(deliveries.db)
+    alerts._raw_delete(alerts.db)
