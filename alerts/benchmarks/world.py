@@ -50,9 +50,9 @@ def principals_grow(world: World, *, users: int, roles: int) -> None:
     """Members of the workspace up to `users` RAM users and `roles` RAM roles: every second user has
     a mainland mobile (activated), two in three an email (waiting for activation).
 
-    Written with COPY or multi-row INSERTs (rows_insert) rather than bulk_create: the ORM's work per object
-    (model instances, phone numbers parsed again) took ~45 s for 110,000 principals, the INSERTs a
-    few seconds. The rows hold what the models would store."""
+    Written with COPY or multi-row INSERTs (rows_insert) rather than bulk_create: the ORM's work
+    per object (model instances, phone numbers parsed again) took ~45 s for 110,000 principals,
+    this takes a few seconds. The rows hold what the models would store."""
     account, workspace = world.account, world.workspace
     fresh = [
         ("user", f"user-{i:06}", f"User {i}", f"+86139{i:08}" if i % 2 else "", f"user{i}@example.com" if i % 3 else "")
