@@ -59,7 +59,7 @@ def contacts_of(workspace):
 def search_matches(query):
     """The search of the tabs: a substring of the name, display name, phone or email, in any case.
     On PostgreSQL a trigram index serves each of the four (contacts/migrations/0009); on SQLite it
-    reads every principal of the account (README, "Searching a big directory")."""
+    reads every principal of the account (README, "Big directories")."""
     return (
         Q(name__icontains=query)
         | Q(display_name__icontains=query)

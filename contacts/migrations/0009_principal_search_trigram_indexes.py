@@ -8,7 +8,7 @@ checks it with EXPLAIN (tests/contacts/test_search_indexes.py).
 
 pg_trgm is a trusted extension (PostgreSQL 13 and later): a role that may CREATE in the database
 can create it, or an administrator creates it first. SQLite has no such index: it reads every
-principal of the account for a search (README, "Searching a big directory").
+principal of the account for a search (README, "Big directories").
 """
 
 from django.db import DatabaseError, migrations
