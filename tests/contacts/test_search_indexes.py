@@ -90,6 +90,36 @@ def test_C1_migration_reverse_drops_the_indexes_and_forward_makes_them_again(db)
     assert set(trigram_indexes()) == set(INDEXES)
 
 
+def as_unprivileged_role(cursor):
+    """The rest of the test's transaction as a new role that may not CREATE in the database (rolled
+    back with the test); skipped unless the tests run as a superuser, who alone may do this."""
+    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    if not cursor.fetchone()[0]:
+        pytest.skip("needs a superuser to create and become another role")
+    cursor.execute("CREATE ROLE alert_contacts_migrator NOSUPERUSER")
+    cursor.execute(
+        "REVOKE CREATE ON DATABASE " + connection.ops.quote_name(connection.settings_dict["NAME"]) + " FROM PUBLIC"
+    )
+    cursor.execute("SET LOCAL ROLE alert_contacts_migrator")
+
+
+@postgresql_only
+def test_C1_migration_uses_the_extension_an_administrator_created(db):
+    """pg_trgm already there (created by an administrator): a role that may not create it migrates."""
+    with connection.cursor() as cursor:
+        as_unprivileged_role(cursor)
+        migration.extension_create(connection.schema_editor())  # nothing to create, no error
+
+
+@postgresql_only
+def test_C1_migration_without_the_extension_says_who_must_create_it(db):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP EXTENSION pg_trgm CASCADE")  # and the indexes; rolled back with the test
+        as_unprivileged_role(cursor)
+    with pytest.raises(RuntimeError, match="Ask an administrator to run CREATE EXTENSION pg_trgm;"):
+        migration.extension_create(connection.schema_editor())
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite side of the migration")
 def test_C1_migration_does_nothing_on_sqlite(db):
     editor = connection.schema_editor()  # not entered: the migration must not use it on SQLite
