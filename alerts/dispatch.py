@@ -218,7 +218,7 @@ def _retry_or_fail(delivery: Delivery, code: str, text: str) -> Outcome:
     return Outcome(delivery, Status.READY_TO_SEND, code, f"{text} (will retry)", retry_at=retry_at)
 
 
-def _held(ids: list[int], worker: str, **conditions) -> set[int]:
+def _held(ids: list[int], worker: str, **conditions: object) -> set[int]:
     """Which of `ids` `worker` still holds the lease of (locked until the transaction ends where
     the database can lock rows; SQLite's writers are serialised anyway)."""
     held = Delivery.objects.filter(pk__in=ids, lease_owner=worker, status=Status.READY_TO_SEND, **conditions)
