@@ -32,7 +32,7 @@ from alerts.retention import RETENTION_PAUSE_FACTOR, alerts_prune
 from contacts.messaging.outbox import outbox_read
 from contacts.models import ContactMethod, Principal
 
-from .world import World, alerts_clear, manage_py, principals_grow, process_env
+from .world import World, alerts_clear, manage_py, principals_grow, process_env, statistics_update
 
 DELIVERIES = 20_000
 NAIVE_DELIVERIES = 1_000
@@ -144,6 +144,7 @@ def queue_fill(template: Alert, count: int) -> None:
             Delivery.objects.bulk_create(batch)
             batch = []
     Delivery.objects.bulk_create(batch)
+    statistics_update(Alert, Delivery, vacuum=True)
     outbox_clear()
 
 
@@ -270,6 +271,7 @@ def old_history(count: int) -> None:
     Alert.objects.filter(source="old").update(
         created_at=timezone.now() - timedelta(days=settings.ALERT_RETENTION_DAYS + 1)
     )
+    statistics_update(Alert, Delivery, vacuum=True)
 
 
 def dispatch_prune(template: Alert, *, baseline: dict) -> dict:

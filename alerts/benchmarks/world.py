@@ -96,7 +96,7 @@ def principals_trim(world: World, *, users: int, roles: int) -> None:
     world.users, world.roles = min(world.users, users), min(world.roles, roles)
 
 
-def statistics_update(*, vacuum: bool = False) -> None:
+def statistics_update(*models, vacuum: bool = False) -> None:
     """On PostgreSQL, what autovacuum does within a minute of a big change, done now so every run
     measures the same plans: the planner's statistics of the grown tables (and the dead rows of a
     trim away). SQLite keeps no statistics unless asked (ANALYZE), and the product never asks."""
@@ -104,7 +104,7 @@ def statistics_update(*, vacuum: bool = False) -> None:
         return
     command = "VACUUM ANALYZE" if vacuum and not connection.in_atomic_block else "ANALYZE"  # VACUUM: not in one
     with connection.cursor() as cursor:
-        for model in (Principal, Membership, ContactMethod):
+        for model in models or (Principal, Membership, ContactMethod):
             cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
 
 
