@@ -25,8 +25,9 @@ JsonObject = dict[str, Any]
 # before the schema is consulted).
 NO_NUL = "^[^\\x00]*$"
 _TEXT: JsonObject = {"type": "string", "pattern": NO_NUL}
-# Something other than white space (with \x1c-\x1f, which Python's str.strip() removes too).
-NOT_BLANK = "[^\\s\\x1c-\\x1f]"
+# Something other than white space: JSON Schema's \s, and what Python's str.strip() removes besides
+# (\x1c-\x1f and NEL, \x85), so that nothing the schema allows is blank to the intake.
+NOT_BLANK = "[^\\s\\x1c-\\x1f\\x85]"
 
 
 def column_length(field: str) -> int:
