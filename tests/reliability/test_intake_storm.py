@@ -11,7 +11,7 @@ from django.db import DatabaseError, close_old_connections, connection
 
 from alerts.api_tokens import api_token_create
 from alerts.dispatch import deliveries_process
-from alerts.management.commands.bench import alertmanager_storm
+from alerts.benchmarks.intake import alertmanager_storm
 from alerts.models import Alert, ApiToken, Delivery
 
 storm = alertmanager_storm
