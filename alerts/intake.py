@@ -328,9 +328,13 @@ def _chunk_store(
                 )
                 for i in fresh
             ]
-            with transaction.atomic():
-                rows.insert(alerts, returning_pk=True)  # alerts.rows: as bulk_create, without building it each time
-                rows.insert([Delivery(**t, alert=a) for a in alerts for t in templates])
+            # alerts.rows: as bulk_create inserts them, without building the statements each time
+            if len(alerts) == 1:  # an API request: the alert and its deliveries in one statement where it can
+                rows.insert_family(alerts[0], [Delivery(**t) for t in templates], link="alert")
+            else:
+                with transaction.atomic():
+                    rows.insert(alerts, returning_pk=True)
+                    rows.insert([Delivery(**t, alert=a) for a in alerts for t in templates])
         except IntegrityError:
             if attempt == tries - 1:
                 raise

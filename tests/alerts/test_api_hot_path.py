@@ -5,6 +5,8 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+import pytest
+from django.db import IntegrityError
 from django.db.models import Model
 from django.test import Client, override_settings
 
@@ -94,3 +96,21 @@ def test_the_benchs_floor_checks_its_token_and_stores_one_alert(ws):
         )
     assert refused.status_code == 401 and taken.status_code == 202
     assert Alert.objects.get(pk=taken.json()["id"]).title == "floor"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_D8_an_alert_and_its_deliveries_are_stored_all_or_nothing_outside_a_transaction():
+    """The API's alert and its deliveries go in together (on PostgreSQL in one statement): a
+    delivery that cannot be stored leaves no alert behind."""
+    from alerts.demo import demo_load
+
+    ws = demo_load(password="demo")["workspaces"]["demo_workspace"]
+    alert = Alert(workspace=ws, title="t", source="api", channels=["email", "sms"], recipients=["alice"])
+    deliveries = [Delivery(channel=c, address="x", next_attempt_at=datetime(2026, 1, 2, tzinfo=UTC)) for c in "ab"]
+    rows.insert_family(alert, deliveries, link="alert")
+    assert list(Alert.objects.get(pk=alert.pk).deliveries.values_list("channel", flat=True)) == ["a", "b"]
+    assert all(d.alert_id == alert.pk and not d._state.adding for d in deliveries)
+    broken = Alert(workspace=ws, title="broken", source="api")
+    with pytest.raises(IntegrityError):
+        rows.insert_family(broken, [Delivery(channel="email"), Delivery(channel=None)], link="alert")
+    assert not Alert.objects.filter(title="broken").exists()
