@@ -1,12 +1,15 @@
-"""Hand-written reads for the alert API's hot path, as model instances.
+"""Hand-written statements for the alert API's hot path: its reads, as model instances, and its
+inserts.
 
 The alert API takes hundreds of alerts a second, and each request makes a handful of small reads
-(the token, the recipients, their contact methods, a used idempotency key). Building each of them
-through the ORM costs several times more than running it (about 0.5 ms against 0.05 ms on this
-project's machines), and that building, not the database, was most of a request. These reads are
-written once here, from the models' metadata (table and column names, never spelled by hand), and
-their rows become model instances exactly as the ORM makes them: the same database and field
-converters, then `Model.from_db`. Everything else, writes included, stays with the ORM."""
+(the token, the recipients, their contact methods, a used idempotency key) and two inserts (the
+alert, its deliveries). Building each of them through the ORM cost several times more than running
+it (about 0.5 ms against 0.05 ms on this project's machines), and that building, not the database,
+was most of a request. These statements are written once here, from the models' metadata (table
+and column names, never spelled by hand, built once per database vendor). Rows read become model
+instances exactly as the ORM makes them (the same database and field converters, then
+`Model.from_db`); rows inserted get each field's pre_save and database value, as bulk_create sends
+them (no signals, as bulk_create). Everything else stays with the ORM."""
 
 from collections.abc import Callable, Sequence
 from functools import cache, wraps
@@ -21,15 +24,19 @@ def table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+def _quoted(field: Any) -> str:
+    """A concrete field's column, quoted."""
+    return connection.ops.quote_name(field.column)
+
+
 def column(model: type[models.Model], name: str, alias: str = "") -> str:
-    quoted = connection.ops.quote_name(model._meta.get_field(name).column)  # type: ignore[union-attr]
+    quoted = _quoted(model._meta.get_field(name))
     return f"{alias}.{quoted}" if alias else quoted
 
 
 def columns(model: type[models.Model], alias: str) -> str:
     """Every concrete column of `model`, in field order, as `alias.column, …`."""
-    quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+    return ", ".join(f"{alias}.{_quoted(f)}" for f in model._meta.concrete_fields)
 
 
 def value(model: type[models.Model], name: str, raw: Any) -> Any:
@@ -124,11 +131,10 @@ def insert(objs: Sequence[models.Model], *, returning_pk: bool = False) -> None:
 
 @cache
 def _insert_sql(model: type[models.Model], count: int, returning_pk: bool, vendor: str) -> str:
-    quote = connection.ops.quote_name
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     row = "(" + placeholders(len(fields)) + ")"
-    sql = f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join([row] * count)}"
-    return sql + f" RETURNING {quote(model._meta.pk.column)}" if returning_pk else sql
+    sql = f"INSERT INTO {table(model)} ({', '.join(map(_quoted, fields))}) VALUES {', '.join([row] * count)}"
+    return sql + f" RETURNING {_quoted(model._meta.pk)}" if returning_pk else sql
 
 
 # Children inserted in the one statement with their parent at most (a bigger family takes the
@@ -169,12 +175,11 @@ def insert_family(parent: models.Model, children: Sequence[models.Model], *, lin
 
 @cache
 def _family_sql(parent: type[models.Model], child: type[models.Model], link: str, count: int, vendor: str) -> str:
-    quote, key = connection.ops.quote_name, connection.ops.quote_name(parent._meta.pk.column)
-    fk = child._meta.get_field(link).column  # type: ignore[union-attr]
+    key, fk = _quoted(parent._meta.pk), _quoted(child._meta.get_field(link))
     fields = [f for f in child._meta.concrete_fields if not f.primary_key and f.name != link]
     row = f"((SELECT {key} FROM parent), {placeholders(len(fields))})"
     return (
         f"WITH parent AS ({_insert_sql(parent, 1, True, vendor)})"
-        f" INSERT INTO {table(child)} ({quote(fk)}, {', '.join(quote(f.column) for f in fields)})"
-        f" VALUES {', '.join([row] * count)} RETURNING {quote(fk)}"
+        f" INSERT INTO {table(child)} ({fk}, {', '.join(_quoted(f) for f in fields)})"
+        f" VALUES {', '.join([row] * count)} RETURNING {fk}"
     )

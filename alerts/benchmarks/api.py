@@ -23,7 +23,7 @@ from contacts.models import ContactMethod, Principal
 from .serving import Outcome, alert_body, gunicorn_serving, requests_post
 from .world import World, alerts_clear, process_env
 
-CLIENTS = int(os.environ.get("BENCH_API_CLIENTS", "8"))
+CLIENTS = 8
 WARMUP = 200  # requests per side before measuring (each gunicorn process connects, loads, compiles)
 ROUNDS = 2  # API, floor, API, floor …
 # Requests per side (over all rounds): ~10–20 s a side on this project's 2-core machines, where the
