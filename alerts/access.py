@@ -8,7 +8,7 @@ identity holds in one workspace; an empty set means no access at all.
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +82,14 @@ def is_member(*, workspace=None):
     if workspace is not None:
         memberships = memberships.filter(workspace=workspace)
     return Exists(memberships)
+
+
+def membership_of(workspace):
+    """A Subquery expression for querysets of principals: the id of their membership of `workspace`,
+    or None. What a select list should use rather than is_member(workspace=...): PostgreSQL plans an
+    EXISTS there as one hash of every membership of the workspace (a scan of them all, whatever the
+    LIMIT), and this as an index probe for each row returned."""
+    return Subquery(Membership.objects.filter(workspace=workspace, principal=OuterRef("pk")).values("pk")[:1])
 
 
 def workspaces_visible_to(identity):

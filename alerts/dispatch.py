@@ -9,9 +9,10 @@ task queue's), so the task queue depends on sending and never the other way roun
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from contacts.messaging.failures import IncorrectContact, PermanentFailure, Tran
 
 from .limits import LIMITED, limit_take
 from .messages import alert_message
-from .models import Delivery, WorkspaceWebhook
+from .models import Alert, Delivery, Workspace, WorkspaceWebhook
 from .routing import fallback_create
 
 logger = logging.getLogger(__name__)
@@ -81,132 +82,232 @@ def deliveries_process(
     one call busy for minutes)."""
     worker = worker or worker_name()
     handled = 0
+    pace = BatchPace()
     while limit is None or handled < limit:
-        batch = settings.DELIVERY_BATCH_SIZE if limit is None else min(settings.DELIVERY_BATCH_SIZE, limit - handled)
+        batch = pace.size() if limit is None else min(pace.size(), limit - handled)
         ids = deliveries_claim(worker=worker, limit=batch)
         if not ids:
             break
         _schedule_recovery(wakeups)
+        started = time.monotonic()
         claimed = _load(ids)
-        webhooks = {
-            w.workspace_id: w
-            for w in WorkspaceWebhook.objects.filter(workspace_id__in={d.alert.workspace_id for d in claimed.values()})
-        }
-        for delivery_id in ids:
-            delivery = claimed[delivery_id]
-            _send(delivery, worker, webhooks.get(delivery.alert.workspace_id), wakeups)
-            handled += 1
+        _batch_send([claimed[i] for i in ids], worker, wakeups)
+        pace.note(len(ids), time.monotonic() - started)
+        handled += len(ids)
         between_batches()
     return handled
 
 
+# A batch is sized to be sent well within its lease: a quarter of DELIVERY_LEASE_SECONDS at the pace
+# of the batches before it, so that a slow provider never lets a lease expire mid-batch (another
+# worker would send those deliveries again), while the outbox or a fast provider gets batches of
+# DELIVERY_BATCH_SIZE. The first batch of a run is FIRST_BATCH, until the pace is known.
+FIRST_BATCH = 20
+LEASE_SHARE = 0.25
+
+
+class BatchPace:
+    """How many deliveries to claim next, from the seconds per delivery of the last batch."""
+
+    def __init__(self) -> None:
+        self.seconds_each: float | None = None
+
+    def size(self) -> int:
+        most = max(1, settings.DELIVERY_BATCH_SIZE)
+        if self.seconds_each is None:
+            return min(FIRST_BATCH, most)
+        if self.seconds_each <= 0:
+            return most
+        return max(1, min(most, int(settings.DELIVERY_LEASE_SECONDS * LEASE_SHARE / self.seconds_each)))
+
+    def note(self, count: int, seconds: float) -> None:
+        self.seconds_each = seconds / count
+
+
 def _load(ids: list[int]) -> dict[int, Delivery]:
-    return Delivery.objects.select_related(
-        "alert__workspace__account", "alert__workspace__alternate_contact", "principal"
-    ).in_bulk(ids)
+    """The claimed deliveries with their alerts and workspaces, each alert and workspace loaded
+    once for the batch (an alert to 1,000 recipients is one row, not 1,000 copies)."""
+    deliveries = Delivery.objects.in_bulk(ids)
+    alerts = Alert.objects.in_bulk({d.alert_id for d in deliveries.values()})
+    workspaces = Workspace.objects.select_related("account", "alternate_contact").in_bulk(
+        {a.workspace_id for a in alerts.values()}
+    )
+    for alert in alerts.values():
+        alert.workspace = workspaces[alert.workspace_id]
+    for delivery in deliveries.values():
+        delivery.alert = alerts[delivery.alert_id]
+    return deliveries
 
 
 def delivery_send(*, delivery_id: int, worker: str, wakeups: Wakeups = NO_WAKEUPS) -> int:
     """Send one claimed delivery and record its outcome (if `worker` still holds its lease)."""
-    delivery = _load([delivery_id])[delivery_id]
-    webhook = WorkspaceWebhook.objects.filter(workspace_id=delivery.alert.workspace_id).first()
-    return _send(delivery, worker, webhook, wakeups)
+    return _batch_send([_load([delivery_id])[delivery_id]], worker, wakeups)
 
 
-def _send(delivery: Delivery, worker: str, webhook: WorkspaceWebhook | None, wakeups: Wakeups) -> int:
-    delivery_id = delivery.pk
-    if delivery.route != Delivery.Route.WEBHOOK:
-        webhook = None
-        if delivery.channel in LIMITED and not delivery.unit_taken:
-            taken = _unit_take(delivery, worker)
-            if taken is None:
-                return 0  # the lease was lost: another worker has this delivery now
-            if not taken:
-                return _finish(
-                    delivery,
-                    worker,
-                    Status.SEND_OVERLIMIT,
-                    "OVER_DAILY_LIMIT",
-                    "The daily maximum for this channel is reached (Alert Resources).",
-                    fallback=False,
-                    wakeups=wakeups,
-                )
+@dataclass
+class Outcome:
+    """What became of one attempt: a final `status`, or a retry at `retry_at`."""
+
+    delivery: Delivery
+    status: str
+    code: str = ""
+    text: str = ""
+    fallback: bool = False  # D6: the next step of the fallback chain is due
+    retry_at: datetime | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def _batch_send(deliveries: list[Delivery], worker: str, wakeups: Wakeups) -> int:
+    """Send claimed deliveries one by one, then record every outcome in one transaction; returns
+    how many outcomes were recorded (a delivery whose lease was lost meanwhile is left alone).
+
+    The units of the daily limit (one transaction per account, region and channel) and the
+    outcomes cost a few statements for the whole batch instead of a few transactions per delivery.
+    The price: a worker killed between its sends and the recording sends up to one batch again
+    once its leases expire (BatchPace keeps a batch within a quarter of the lease), where it used
+    to be one delivery. Delivery was at least once before and still is."""
+    webhooks = {
+        w.workspace_id: w
+        for w in WorkspaceWebhook.objects.filter(workspace_id__in={d.alert.workspace_id for d in deliveries})
+    }
+    units = _units_take(
+        [d for d in deliveries if d.route != Delivery.Route.WEBHOOK and d.channel in LIMITED and not d.unit_taken],
+        worker,
+    )
+    outcomes = []
+    texts: dict = {}  # rendered once per alert, language and channel (alert_message)
+    for delivery in deliveries:
+        taken = units.get(delivery.pk, True)
+        if taken is None:
+            continue  # the lease was lost: another worker has this delivery now
+        if not taken:
+            outcomes.append(Outcome(delivery, Status.SEND_OVERLIMIT, "OVER_DAILY_LIMIT", OVER_LIMIT_TEXT))
+            continue
+        webhook = webhooks.get(delivery.alert.workspace_id) if delivery.route == Delivery.Route.WEBHOOK else None
+        outcomes.append(_attempt(delivery, webhook, texts))
+    return _record(outcomes, worker, wakeups)
+
+
+OVER_LIMIT_TEXT = "The daily maximum for this channel is reached (Alert Resources)."
+
+
+def _attempt(delivery: Delivery, webhook: WorkspaceWebhook | None, texts: dict) -> Outcome:
     try:
         # Through the transport of the message's channel: webhook for the webhook route (contacts.messaging).
-        provider_id = message_send(alert_message(delivery, webhook))
+        provider_id = message_send(alert_message(delivery, webhook, texts))
     except IncorrectContact as error:
-        return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=True, wakeups=wakeups)
+        return Outcome(delivery, Status.SEND_FAIL, error.code, error.text, fallback=True)
     except TransientFailure as error:
-        return _retry_or_fail(delivery, worker, error.code, error.text, wakeups)
+        return _retry_or_fail(delivery, error.code, error.text)
     except PermanentFailure as error:
-        return _finish(delivery, worker, Status.SEND_FAIL, error.code, error.text, fallback=False, wakeups=wakeups)
+        return Outcome(delivery, Status.SEND_FAIL, error.code, error.text)
     except Exception as error:  # a transport's bug must not leave the delivery unfinished (D8)
-        logger.exception("Sending delivery %s (%s, route %s) raised", delivery_id, delivery.channel, delivery.route)
-        return _retry_or_fail(delivery, worker, "BACKEND_ERROR", f"{type(error).__name__}: {error}", wakeups)
+        logger.exception("Sending delivery %s (%s, route %s) raised", delivery.pk, delivery.channel, delivery.route)
+        return _retry_or_fail(delivery, "BACKEND_ERROR", f"{type(error).__name__}: {error}")
     # A provider id means receipts will say whether the phone got it (alerts.receipts).
     accepted = {"provider_message_id": provider_id, "receipt_status": Receipt.ACCEPTED} if provider_id else {}
-    return _finish(delivery, worker, Status.SEND_SUCCESS, "", "", fallback=False, wakeups=wakeups, **accepted)
+    return Outcome(delivery, Status.SEND_SUCCESS, fields=accepted)
+
+
+def _retry_or_fail(delivery: Delivery, code: str, text: str) -> Outcome:
+    if delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:  # attempts was counted at the claim
+        exhausted = f"{text} (gave up after {settings.DELIVERY_MAX_ATTEMPTS} attempts)"
+        return Outcome(delivery, Status.SEND_FAIL, code, exhausted, fallback=True)
+    delay = settings.DELIVERY_RETRY_BASE_SECONDS * (2 ** (delivery.attempts - 1))
+    retry_at = timezone.now() + timedelta(seconds=delay)
+    return Outcome(delivery, Status.READY_TO_SEND, code, f"{text} (will retry)", retry_at=retry_at)
+
+
+def _held(ids: list[int], worker: str, **conditions: object) -> set[int]:
+    """Which of `ids` `worker` still holds the lease of (locked until the transaction ends where
+    the database can lock rows; SQLite's writers are serialised anyway)."""
+    held = Delivery.objects.filter(pk__in=ids, lease_owner=worker, status=Status.READY_TO_SEND, **conditions)
+    if connection.features.has_select_for_update:
+        held = held.select_for_update()
+    return set(held.values_list("pk", flat=True))
+
+
+def _units_take(deliveries: list[Delivery], worker: str) -> dict[int, bool | None]:
+    """D9: a direct text message or call takes one unit of the day's allowance exactly once. The
+    units and the deliveries' marks that they were taken are written in one transaction (per
+    account, region and channel), so a delivery claimed again after a crash, or retried, never
+    takes a second one. By delivery id: True when taken, False over the limit, None when this
+    worker no longer holds the lease."""
+    groups: dict[tuple, list[Delivery]] = {}
+    for delivery in deliveries:
+        workspace = delivery.alert.workspace
+        groups.setdefault((workspace.account_id, workspace.region_id, delivery.channel), []).append(delivery)
+    result: dict[int, bool | None] = {}
+    for (account_id, region_id, channel), group in groups.items():
+        with transaction.atomic():
+            held = _held([d.pk for d in group], worker, unit_taken=False)
+            waiting = [d.pk for d in group if d.pk in held]
+            granted = limit_take(account_id=account_id, region_id=region_id, channel=channel, count=len(waiting))
+            taken = set(waiting[:granted])
+            if taken:
+                Delivery.objects.filter(pk__in=taken).update(unit_taken=True)
+        for delivery in group:
+            result[delivery.pk] = None if delivery.pk not in held else delivery.pk in taken
+            delivery.unit_taken = delivery.pk in taken
+    return result
 
 
 def _unit_take(delivery: Delivery, worker: str) -> bool | None:
-    """D9: a direct text message or call takes one unit of the day's allowance exactly once. The
-    unit and the delivery's mark that it was taken are written in one transaction, so a delivery
-    claimed again after a crash, or retried, never takes a second one. True when taken, False
-    over the limit, None when this worker no longer holds the lease."""
-    workspace = delivery.alert.workspace
-    with transaction.atomic():
-        marked = Delivery.objects.filter(
-            pk=delivery.pk, lease_owner=worker, status=Status.READY_TO_SEND, unit_taken=False
-        ).update(unit_taken=True)
-        if not marked:
-            return None
-        if not limit_take(account_id=workspace.account_id, region_id=workspace.region_id, channel=delivery.channel):
-            transaction.set_rollback(True)
-            return False
-    delivery.unit_taken = True
-    return True
+    """One delivery's unit (_units_take)."""
+    return _units_take([delivery], worker)[delivery.pk]
 
 
-def _retry_or_fail(delivery: Delivery, worker: str, code: str, text: str, wakeups: Wakeups) -> int:
-    if delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:  # attempts was counted at the claim
-        exhausted = f"{text} (gave up after {settings.DELIVERY_MAX_ATTEMPTS} attempts)"
-        return _finish(delivery, worker, Status.SEND_FAIL, code, exhausted, fallback=True, wakeups=wakeups)
-    delay = settings.DELIVERY_RETRY_BASE_SECONDS * (2 ** (delivery.attempts - 1))
-    next_at = timezone.now() + timedelta(seconds=delay)
+def _record(outcomes: list[Outcome], worker: str, wakeups: Wakeups) -> int:
+    """Record the outcomes whose deliveries `worker` still holds, in one transaction: one UPDATE for
+    all plain successes, one per other outcome; a failure with `fallback` creates the next
+    deliveries of the fallback chain (D6) and wakes a worker for them."""
+    if not outcomes:
+        return 0
+    now = timezone.now()
     with transaction.atomic():
-        kept = Delivery.objects.filter(pk=delivery.pk, lease_owner=worker, status=Status.READY_TO_SEND).update(
-            next_attempt_at=next_at, lease_owner="", lease_until=None, reason_code=code, reason=f"{text} (will retry)"
+        held = _held([o.delivery.pk for o in outcomes], worker)
+        for outcome in outcomes:
+            if outcome.delivery.pk not in held:
+                logger.warning(
+                    "Delivery %s: lease lost before its outcome (%s) was recorded", outcome.delivery.pk, outcome.status
+                )
+        plain = [
+            o.delivery.pk
+            for o in outcomes
+            if o.delivery.pk in held and o.status == Status.SEND_SUCCESS and not o.fields
+        ]
+        if plain:
+            Delivery.objects.filter(pk__in=plain).update(
+                status=Status.SEND_SUCCESS, reason_code="", reason="", finished_at=now, lease_until=None
+            )
+        for outcome in outcomes:
+            if outcome.delivery.pk in held and outcome.delivery.pk not in plain:
+                _record_one(outcome, now, wakeups)
+    return len(held)
+
+
+def _record_one(outcome: Outcome, now: datetime, wakeups: Wakeups) -> None:
+    delivery = Delivery.objects.filter(pk=outcome.delivery.pk)
+    if outcome.retry_at is not None:
+        retry_at = outcome.retry_at
+        delivery.update(
+            next_attempt_at=retry_at, lease_owner="", lease_until=None, reason_code=outcome.code, reason=outcome.text
         )
-        if kept:
-            transaction.on_commit(lambda: wakeups.at(next_at))
-    return kept
-
-
-def _finish(
-    delivery: Delivery,
-    worker: str,
-    status: str,
-    code: str,
-    text: str,
-    *,
-    fallback: bool,
-    wakeups: Wakeups,
-    **fields: str,
-) -> int:
-    """Record the outcome (and `fields`) if `worker` still holds the lease; with `fallback`, create
-    the next deliveries of the fallback chain (D6) and wake a worker for them."""
-    with transaction.atomic():
-        kept = Delivery.objects.filter(pk=delivery.pk, lease_owner=worker, status=Status.READY_TO_SEND).update(
-            status=status, reason_code=code, reason=text, finished_at=timezone.now(), lease_until=None, **fields
-        )
-        if not kept:
-            logger.warning("Delivery %s: lease lost before its outcome (%s) was recorded", delivery.pk, status)
-            return 0
-        if fallback:
-            delivery.refresh_from_db()
-            if fallback_create(failed=delivery):
-                transaction.on_commit(wakeups.now)
-    return kept
+        transaction.on_commit(lambda: wakeups.at(retry_at))
+        return
+    delivery.update(
+        status=outcome.status,
+        reason_code=outcome.code,
+        reason=outcome.text,
+        finished_at=now,
+        lease_until=None,
+        **outcome.fields,
+    )
+    if outcome.fallback:
+        failed = outcome.delivery
+        failed.refresh_from_db()
+        if fallback_create(failed=failed):
+            transaction.on_commit(wakeups.now)
 
 
 def _schedule_recovery(wakeups: Wakeups) -> None:

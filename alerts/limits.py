@@ -11,10 +11,13 @@ from .models import AlertLimit, Channel, UsageCounter
 LIMITED = {Channel.SMS: "max_sms_per_day", Channel.VOICE: "max_voice_per_day"}
 
 
-def limit_take(*, account_id, region_id, channel, day=None):
-    """Take one unit of today's allowance; False when the limit is reached. One conditional UPDATE
-    takes the unit, so concurrent workers can never both take the last one."""
+def limit_take(*, account_id, region_id, channel, day=None, count=1):
+    """Take `count` units (one by default) of today's allowance, or as many as are left; returns how
+    many were taken (0 when the limit is reached). Each take is one conditional UPDATE of the
+    counter (compare and set), so concurrent workers can never together pass the limit."""
     day = day or timezone.localdate()
+    if count <= 0:
+        return 0
     counter = _counter(account_id=account_id, region_id=region_id, channel=channel, day=day)
     limit = (
         AlertLimit.objects.filter(account_id=account_id, region_id=region_id)
@@ -22,9 +25,17 @@ def limit_take(*, account_id, region_id, channel, day=None):
         .first()
     )
     units = UsageCounter.objects.filter(pk=counter.pk)
-    if limit is not None:
-        units = units.filter(used__lt=limit)
-    return units.update(used=F("used") + 1) == 1
+    if limit is None:
+        units.update(used=F("used") + count)
+        return count
+    while True:
+        used = units.values_list("used", flat=True).get()
+        take = min(count, limit - used)
+        if take <= 0:
+            return 0
+        if units.filter(used=used).update(used=F("used") + take) == 1:
+            return take
+        # another worker took units in between: read again
 
 
 def _counter(*, account_id, region_id, channel, day):

@@ -223,17 +223,17 @@ def missed_contacts(delivery):
     ]
 
 
-def alert_message(delivery, webhook=None):
-    """The Message of one delivery, for the transport of its channel: the workspace's webhook for
-    a delivery routed there (D4), the delivery's own channel otherwise. A test message (I3) is of
-    kind `test`."""
+def alert_texts(delivery):
+    """(subject, body, params) of one delivery, in its language. They depend on the alert, the
+    language, the channel and, for the Basic Receiving Management recipient, the fallback chain:
+    the templates are given no recipient, so that a worker renders them once per alert, language
+    and channel (`alert_message`'s `texts`)."""
     alert = delivery.alert
     for_account_recipient = delivery.role == Delivery.Role.ACCOUNT_RECIPIENT
     with translation.override(delivery.language or "en"):
         is_test = alert.source == "test"
         context = {
             "alert": alert,
-            "delivery": delivery,
             "workspace": alert.workspace,
             "title": str(TEST_TITLE) if is_test else alert.title,
             "content": str(TEST_CONTENT) if is_test else alert.content,
@@ -256,6 +256,24 @@ def alert_message(delivery, webhook=None):
             "workspace": alert.workspace.name,
             "time": context["occur_time_short"],
         }
+    return subject, body, params
+
+
+def alert_message(delivery, webhook=None, texts=None):
+    """The Message of one delivery, for the transport of its channel: the workspace's webhook for
+    a delivery routed there (D4), the delivery's own channel otherwise. A test message (I3) is of
+    kind `test`. `texts`, a dict kept by the caller for a batch of deliveries, keeps the rendered
+    texts by alert, language and channel (not those of the Basic Receiving Management recipient,
+    which name the fallback chain of each delivery)."""
+    alert = delivery.alert
+    if texts is None or delivery.role == Delivery.Role.ACCOUNT_RECIPIENT:
+        subject, body, params = alert_texts(delivery)
+    else:
+        key = (alert.pk, delivery.language, delivery.channel)
+        if key not in texts:
+            texts[key] = alert_texts(delivery)
+        subject, body, params = texts[key]
+    is_test = alert.source == "test"
     to_webhook = delivery.route == Delivery.Route.WEBHOOK
     return Message(
         channel=Channel.WEBHOOK if to_webhook else delivery.channel,
@@ -271,5 +289,5 @@ def alert_message(delivery, webhook=None):
         webhook_url=webhook.url if webhook else "",
         webhook_secret=webhook.secret if webhook else "",
         payload=webhook_payload(delivery, body) if to_webhook else {},
-        params={} if to_webhook else params,
+        params={} if to_webhook else dict(params),
     )

@@ -9,7 +9,8 @@ directory sync of the accounts that are due (alerts/directory/tasks.py), which t
 of the queue. The delivery sweep also asks the provider for delivery receipts that were not pushed
 (alerts.receipts). Every HEARTBEAT_SECONDS it notes that it is alive (alerts.health: /readyz and the
 metrics read it), and every ALERT_RETENTION_SWEEP_SECONDS it prunes alert history older than
-ALERT_RETENTION_DAYS (alerts.retention), one small batch per turn of the loop until none is left.
+ALERT_RETENTION_DAYS (alerts.retention), one small batch per turn of the loop, with a pause after
+each, until none is left.
 If the loop dies anyway, the process exits non-zero so that the process supervisor (or `make run`)
 sees it.
 """
@@ -29,7 +30,7 @@ from .directory.tasks import directory_sync_schedule
 from .dispatch import deliveries_process
 from .health import HEARTBEAT_SECONDS, heartbeat_forget, heartbeat_record, this_process_worker_set, worker_alive
 from .receipts import receipts_poll
-from .retention import alerts_prune
+from .retention import RETENTION_PAUSE_FACTOR, alerts_prune
 from .tasks import WAKEUPS
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,17 @@ class PeriodicJob:
     seconds: float
     run: Callable[[], int]
     until_done: bool = False
+    # With until_done: after a slice that found work, wait this many times as long as it took, so a
+    # backlog never keeps the database busy more than 1 / (1 + pause_factor) of the time.
+    pause_factor: float = 0.0
     due_at: float = 0.0  # time.monotonic(); 0: at the first turn
+
+    def schedule(self, *, worked: int, started: float, ended: float) -> None:
+        """When to run next; counted from the end of the run."""
+        if self.until_done and worked:
+            self.due_at = ended + (ended - started) * self.pause_factor
+        else:
+            self.due_at = ended + self.seconds
 
 
 class AlertWorker(Worker):
@@ -66,7 +77,11 @@ class AlertWorker(Worker):
             # Asks which accounts are due (one small query) and enqueues their sync as a task.
             self.jobs.append(PeriodicJob("directory", min(directory_seconds, DIRECTORY_CHECK_SECONDS), self.directory))
         if retention_seconds > 0 and settings.ALERT_RETENTION_DAYS > 0:
-            self.jobs.append(PeriodicJob("retention", retention_seconds, alerts_prune, until_done=True))
+            self.jobs.append(
+                PeriodicJob(
+                    "retention", retention_seconds, alerts_prune, until_done=True, pause_factor=RETENTION_PAUSE_FACTOR
+                )
+            )
 
     def run(self):
         logger.info(
@@ -110,12 +125,13 @@ class AlertWorker(Worker):
             if time.monotonic() < job.due_at:
                 continue
             self.running_task = True  # a signal now lets the job finish instead of exiting midway
+            started = time.monotonic()
             try:
                 worked = job.run()
             finally:
                 self.running_task = False
-            # Counted from the end of the run; a job that raised stays due and runs at the next turn.
-            job.due_at = 0.0 if job.until_done and worked else time.monotonic() + job.seconds
+            # A job that raised stays due and runs at the next turn.
+            job.schedule(worked=worked, started=started, ended=time.monotonic())
             done += worked
         return self.run_one() or bool(done)
 

@@ -348,7 +348,9 @@ OUTBOX_PAGE = env.bool("OUTBOX_PAGE", default=False)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=4)
 DELIVERY_RETRY_BASE_SECONDS = env.float("DELIVERY_RETRY_BASE_SECONDS", default=30.0)
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)
-DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=100)
+# The most deliveries a worker claims at once; fewer while sending is slow, so that a batch is sent
+# within a quarter of its lease (alerts.dispatch.BatchPace).
+DELIVERY_BATCH_SIZE = env.int("DELIVERY_BATCH_SIZE", default=500)
 # Every worker also sweeps for due deliveries on this period, so nothing waits on a lost wake-up.
 DELIVERY_SWEEP_SECONDS = env.int("DELIVERY_SWEEP_SECONDS", default=60)
 # The directory sync (alerts/directory): RAM users and roles, workspaces and members of every

@@ -251,21 +251,98 @@ def test_outbox_page_absent_without_outbox_backend(demo, sign_in):
     assert sign_in("dw-admin").get(reverse("contacts:outbox")).status_code == 404
 
 
-def test_C1_queries_per_page_do_not_grow_with_principals(ws, sign_in, demo, alice, django_assert_max_num_queries):
+def members_add(ws, count, prefix):
+    """`count` RAM users of the workspace's account, members of it, each with a waiting email."""
     from alerts.models import Membership
 
+    made = Principal.objects.bulk_create(
+        Principal(account_id=ws.account_id, kind="user", name=f"{prefix}-{i:03}", email=f"{prefix}{i}@example.com")
+        for i in range(count)
+    )
+    Membership.objects.bulk_create(Membership(workspace=ws, principal=p) for p in made)
+    ContactMethod.objects.bulk_create(ContactMethod(principal=p, channel="email") for p in made)
+    return made
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "example.com"}, {"size": "100"}], ids=["tab", "search", "size"])
+def test_C1_queries_per_page_do_not_grow_with_principals(
+    ws, sign_in, demo, alice, django_assert_max_num_queries, monkeypatch, params
+):
+    """C1: the tab and its search ask the same number of queries (at most 10) for a few principals
+    and for more than a page and more than the count limit: no query per row, and the count stops
+    at the limit."""
+    monkeypatch.setattr("contacts.views.COUNT_LIMIT", 100)
     client = sign_in("dw-admin")
     contact_update(principal=alice, phone="+8613912345678", email="alice@example.com", language="auto")
     with django_assert_max_num_queries(10) as small:
-        tab(client, ws)
-    account = demo["accounts"]["intl"]
-    for i in range(80):
-        p = Principal.objects.create(account=account, kind="user", name=f"many-{i:03}", email=f"m{i}@example.com")
-        Membership.objects.create(workspace=ws, principal=p)
-        ContactMethod.objects.create(principal=p, channel="email")
+        tab(client, ws, **params)
+    members_add(ws, 130, "many")
     with django_assert_max_num_queries(10) as large:
-        tab(client, ws)
+        html = tab(client, ws, **params).content.decode()
     assert len(large.captured_queries) == len(small.captured_queries)
+    assert html.count("data-principal=") == int(params.get("size", 50))
+
+
+def test_C1_C11_an_alternate_contact_adds_no_query(ws, sign_in, demo, alice, django_assert_max_num_queries):
+    """C11: the alternate contact's methods come with those of the page, in the same query."""
+    contact_update(principal=alice, phone="+8613912345678", email="", language="auto")
+    client = sign_in("dw-admin")
+    with django_assert_max_num_queries(10) as without:
+        tab(client, ws)
+    ws.alternate_contact = alice
+    ws.save()
+    with django_assert_max_num_queries(10) as with_alternate:
+        html = tab(client, ws).content.decode()
+    assert len(with_alternate.captured_queries) == len(without.captured_queries)
+    alternate = html.split("Alternate Alert Contact")[1].split("</section>")[0]
+    assert "+8613912345678" in alternate and "Waiting for Activation" in alternate
+
+
+def test_C1_count_stops_at_the_limit_and_every_principal_stays_reachable(ws, sign_in, demo, monkeypatch):
+    """C1: past COUNT_LIMIT principals the tab says "more than" instead of counting every row, and
+    Next still reaches every principal, the last page counted exactly."""
+    monkeypatch.setattr("contacts.views.COUNT_LIMIT", 30)
+    members_add(ws, 45, "bulk")
+    expected = list(
+        Principal.objects.filter(account_id=ws.account_id, kind="user", memberships__isnull=False, removed_at=None)
+        .distinct()
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    client = sign_in("dw-admin")
+    first = tab(client, ws, size=20).content.decode()
+    assert "More than 30 results" in first and "Page 1 (more than 30 in all)" in first
+    seen, number = [], 1
+    while True:
+        html = tab(client, ws, size=20, page=number).content.decode()
+        seen += re.findall(r'<tr data-principal="([^"]+)"', html)
+        if "Next</a>" not in html:
+            break
+        number += 1
+    assert seen == expected
+    pages = -(-len(expected) // 20)
+    assert number == pages and f"Page {pages} of {pages} ({len(expected)} in all)" in html
+    assert f'data-principal="{expected[-1]}"' in tab(client, ws, size=20, page=999).content.decode()
+
+
+def test_C1_search_counts_exactly_under_the_limit(ws, sign_in, demo):
+    members_add(ws, 3, "found")
+    html = tab(sign_in("dw-admin"), ws, q="FOUND").content.decode()
+    assert "3 results" in html and html.count("data-principal=") == 3
+
+
+def test_C1_C10_C11_row_links_are_the_views_urls(ws, sign_in, alice):
+    """The Edit, Resend, Test and Set as Alternate actions of a row (built once per page, not
+    reversed per row) go to the views they name."""
+    contact_update(principal=alice, phone="+8613912345678", email="alice@example.com", language="auto")
+    ContactMethod.objects.filter(principal=alice, channel="email").update(status="activated")
+    phone = ContactMethod.objects.get(principal=alice, channel="phone")
+    email = ContactMethod.objects.get(principal=alice, channel="email")
+    alice_row = row(tab(sign_in("dw-admin"), ws).content.decode(), "alice")
+    assert f'href="{reverse("contacts:edit", args=[ws.pk, alice.pk])}"' in alice_row
+    assert f'action="{reverse("contacts:resend", args=[ws.pk, phone.pk])}"' in alice_row
+    assert f'action="{reverse("alerts:test_message", args=[ws.pk, email.pk])}"' in alice_row
+    assert f'action="{reverse("alerts:alternate_contact", args=[ws.pk])}"' in alice_row
 
 
 def test_T3_edit_form_fully_translated(ws, sign_in, alice):

@@ -77,6 +77,7 @@ def test_the_worker_prunes_one_batch_per_turn_then_waits_for_its_period(settings
     worker = worker_build(worker_id="w-prune", interval=0.01, sweep_seconds=3600, directory_seconds=0)
     (job,) = [job for job in worker.jobs if job.name == "retention"]
     assert job.seconds == 3600
+    job.pause_factor = 0  # no pause between the batches (test_a_backlog_is_pruned_with_a_pause_after_each_batch)
     left = []
     for _ in range(4):
         worker.step()
@@ -88,3 +89,15 @@ def test_the_worker_prunes_one_batch_per_turn_then_waits_for_its_period(settings
     job.due_at = 0.0
     worker.step()
     assert Alert.objects.filter(title="31 days").count() == 0
+
+
+def test_a_backlog_is_pruned_with_a_pause_after_each_batch():
+    """After a batch that took half a second, the next waits RETENTION_PAUSE_FACTOR times as long;
+    once nothing was left, the job waits for its period."""
+    from alerts.worker import PeriodicJob
+
+    job = PeriodicJob("retention", 3600, lambda: 0, until_done=True, pause_factor=retention.RETENTION_PAUSE_FACTOR)
+    job.schedule(worked=500, started=10.0, ended=10.5)
+    assert job.due_at == 10.5 + 0.5 * retention.RETENTION_PAUSE_FACTOR
+    job.schedule(worked=0, started=20.0, ended=20.1)
+    assert job.due_at == 20.1 + 3600
