@@ -229,13 +229,14 @@ def requests_post(
     lock = threading.Lock()
     next_index = iter(range(len(bodies)))
     start = threading.Barrier(clients + 1)
+    stop = threading.Event()  # Ctrl-C or SIGTERM in the main thread: the clients stop too
 
     def client() -> None:
         connection = http.client.HTTPConnection(host, int(port), timeout=120)
         latencies: list[float] = []
         start.wait()
         try:
-            while True:
+            while not stop.is_set():
                 with lock:
                     index = next(next_index, None)
                 if index is None:
@@ -272,8 +273,12 @@ def requests_post(
         thread.start()
     start.wait()
     began = time.perf_counter()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.2)  # a join without timeout would hold off Ctrl-C until the end
+    finally:
+        stop.set()
     outcome.seconds = time.perf_counter() - began
     return outcome
 
