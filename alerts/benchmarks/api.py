@@ -29,8 +29,8 @@ ROUNDS = 2  # API, floor, API, floor …
 # Requests per side (over all rounds): ~10–20 s a side on this project's 2-core machines, where the
 # floor answers about three times as many a second. Each gunicorn process serves well under the
 # README's --max-requests (10,000 - 1,000 jitter), so none is recycled while measured.
-REQUESTS = int(os.environ.get("BENCH_API_REQUESTS", "3000"))
-FLOOR_REQUESTS = int(os.environ.get("BENCH_API_FLOOR_REQUESTS", "5000"))
+REQUESTS = int(os.environ.get("BENCH_API_REQUESTS", "4000"))
+FLOOR_REQUESTS = int(os.environ.get("BENCH_API_FLOOR_REQUESTS", "7000"))
 RECIPIENT = "bench-api-recipient"
 
 
