@@ -67,34 +67,41 @@ def recipients_lookup(*, workspace: Workspace, names: Iterable[object]) -> tuple
 @rows.statement
 def _members_sql() -> str:
     """Principals of an account by name (the IN list is filled in) that are members of a workspace
-    (alerts.access.is_member: a membership row) and still in RAM (C14), users before roles."""
+    (alerts.access.is_member: a membership row) and still in RAM (C14), users before roles, with
+    their account and each of their contact methods (one row per method)."""
+    principal, method = rows.column(Principal, "id", "p"), rows.column(ContactMethod, "principal", "c")
     return (
-        f"SELECT {rows.columns(Principal, 'p')}, {rows.columns(Account, 'a')}"
+        f"SELECT {rows.columns(Principal, 'p')}, {rows.columns(Account, 'a')}, {rows.columns(ContactMethod, 'c')}"
         f" FROM {rows.table(Principal)} p"
         f" JOIN {rows.table(Account)} a ON {rows.column(Account, 'id', 'a')} = {rows.column(Principal, 'account', 'p')}"
+        f" LEFT JOIN {rows.table(ContactMethod)} c ON {method} = {principal}"
         f" WHERE {rows.column(Principal, 'account', 'p')} = %s"
         f" AND {rows.column(Principal, 'name', 'p')} IN ({{names}})"
         f" AND {rows.column(Principal, 'removed_at', 'p')} IS NULL"
         f" AND EXISTS (SELECT 1 FROM {rows.table(Membership)} m"
-        f" WHERE {rows.column(Membership, 'principal', 'm')} = {rows.column(Principal, 'id', 'p')}"
+        f" WHERE {rows.column(Membership, 'principal', 'm')} = {principal}"
         f" AND {rows.column(Membership, 'workspace', 'm')} = %s)"
-        f" ORDER BY {rows.column(Principal, 'kind', 'p')}"
+        f" ORDER BY {rows.column(Principal, 'kind', 'p')}, {principal}"
     )
 
 
 def _members_named(workspace: Workspace, names: set[str]) -> list[Principal]:
-    """The members of the workspace with these names, their account loaded: read on every alert,
-    hand-written (alerts.rows)."""
+    """The members of the workspace with these names, their account and contact methods (as
+    `methods`, what delivery_plan reads) loaded: read on every alert, hand-written (alerts.rows)."""
     if not names:
         return []
     sql = _members_sql().replace("{names}", rows.placeholders(len(names)))
-    found = []
-    for principal, account in rows.select(
-        sql, [workspace.account_id, *sorted(names), workspace.pk], Principal, Account
-    ):
-        principal.account = account
-        found.append(principal)
-    return found
+    params = [workspace.account_id, *sorted(names), workspace.pk]
+    found: dict[int, Principal] = {}
+    for principal, account, method in rows.select(sql, params, Principal, Account, ContactMethod):
+        if principal.pk not in found:
+            principal.account = account
+            principal.methods = []
+            found[principal.pk] = principal
+        if method is not None:
+            method.principal = found[principal.pk]
+            found[principal.pk].methods.append(method)  # type: ignore[attr-defined]
+    return list(found.values())
 
 
 @rows.statement
@@ -104,8 +111,9 @@ def _methods_sql() -> str:
 
 
 def methods_attach(principals: Iterable[Principal]) -> None:
-    """Each principal's contact methods as `methods` (what delivery_plan reads), in one read."""
-    by_id = {p.pk: p for p in principals}
+    """Each principal's contact methods as `methods` (what delivery_plan reads), in one read, for
+    those that do not carry them yet (recipients_lookup loads them with the principals)."""
+    by_id = {p.pk: p for p in principals if not hasattr(p, "methods")}
     for principal in by_id.values():
         principal.methods = []  # type: ignore[attr-defined]
     if not by_id:

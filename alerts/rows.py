@@ -75,7 +75,8 @@ def _converters(model: type[models.Model], vendor: str) -> list[tuple[int, list[
 
 def select(sql: str, params: Sequence[Any], *row_models: type[models.Model]) -> list[tuple[Any, ...]]:
     """The rows of `sql`, which selects `columns(model, …)` of each of `row_models` in turn, as one
-    tuple of instances per row."""
+    tuple of instances per row; None for a model whose primary key is NULL in the row (the other
+    side of a LEFT JOIN that found nothing)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
         rows = cursor.fetchall()
@@ -85,12 +86,16 @@ def select(sql: str, params: Sequence[Any], *row_models: type[models.Model]) -> 
     start = 0
     for model in row_models:
         fields = model._meta.concrete_fields
-        layout.append((model, start, [f.attname for f in fields], _converters(model, connection.vendor)))
+        key = start + [f.primary_key for f in fields].index(True)
+        layout.append((model, start, key, [f.attname for f in fields], _converters(model, connection.vendor)))
         start += len(fields)
     found = []
     for row in rows:
-        instances = []
-        for model, offset, names, converters in layout:
+        instances: list[Any] = []
+        for model, offset, key, names, converters in layout:
+            if row[key] is None:
+                instances.append(None)
+                continue
             values = list(row[offset : offset + len(names)])
             for position, chain, col in converters:
                 for converter in chain:

@@ -40,9 +40,9 @@ def test_I1_recipients_are_read_with_their_account_and_contact_methods_as_the_or
     ws, django_assert_num_queries
 ):
     names = ["alice", "bob", "role:OnCallBackup", "nobody"]
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         found, unknown = recipients_lookup(workspace=ws, names=names)
-        methods_attach(found)
+        methods_attach(found)  # loaded with them
         for principal in found:
             assert principal.account.site and all(m.value for m in principal.methods)
     assert unknown == ["nobody"]
