@@ -20,12 +20,12 @@ from alerts.api_tokens import api_token_create
 from alerts.models import Alert, Membership
 from contacts.models import ContactMethod, Principal
 
-from .serving import Outcome, alert_body, gunicorn_serving, requests_post
+from .serving import Outcome, alert_body, cpu_seconds, group_pids, gunicorn_serving, requests_post
 from .world import World, alerts_clear, process_env
 
 CLIENTS = 8
 WARMUP = 200  # requests per side before measuring (each gunicorn process connects, loads, compiles)
-ROUNDS = 2  # API, floor, API, floor …
+ROUNDS = 4  # API, floor, API, floor …: short rounds, so a neighbour's load falls on both sides
 # Requests per side (over all rounds): ~10–20 s a side on this project's 2-core machines, where the
 # floor answers about three times as many a second. Each gunicorn process serves well under the
 # README's --max-requests (10,000 - 1,000 jitter), so none is recycled while measured.
@@ -48,16 +48,20 @@ def measure(world: World) -> list[dict]:
         "floor": ("/bench/floor", {"Authorization": f"Bearer {floor_raw}"}),
     }
     totals = {side: Outcome() for side in sides}
+    cpu = {side: 0.0 for side in sides}
     per_round = {"api": REQUESTS // ROUNDS, "floor": FLOOR_REQUESTS // ROUNDS}
-    with gunicorn_serving(env) as url:
+    with gunicorn_serving(env) as server:
         for side, (path, headers) in sides.items():
-            _post(url, path, headers, recipient=recipient, prefix=f"warm-{side}", count=WARMUP)
+            _post(server.url, path, headers, recipient=recipient, prefix=f"warm-{side}", count=WARMUP)
         for round_ in range(ROUNDS):
             for side, (path, headers) in sides.items():
+                before = _server_cpu(server.pgid)
                 count = per_round[side]
-                outcome = _post(url, path, headers, recipient=recipient, prefix=f"{side}-{round_}", count=count)
+                outcome = _post(server.url, path, headers, recipient=recipient, prefix=f"{side}-{round_}", count=count)
+                cpu[side] += _server_cpu(server.pgid) - before
                 _merge(totals[side], outcome)
     api, floor = totals["api"], totals["floor"]
+    cpu_ms = {side: cpu[side] * 1000 / totals[side].requests for side in sides}
     stored = Alert.objects.filter(source="api").exclude(title__startswith="warm-").count()
     assert api.errors or stored == api.requests, (stored, api.requests)
     alerts_clear()
@@ -72,6 +76,10 @@ def measure(world: World) -> list[dict]:
             "errors": api.errors + floor.errors,
             "p99_ms": round(api.percentile_ms(0.99), 1),
             "floor_p99_ms": round(floor.percentile_ms(0.99), 1),
+            # Server CPU (gunicorn's processes and the database's server processes) per request:
+            # what the machine's neighbours change least.
+            "cpu_ms": round(cpu_ms["api"], 2),
+            "floor_cpu_ms": round(cpu_ms["floor"], 2),
             "seconds": round(api.seconds, 1),
             "floor_seconds": round(floor.seconds, 1),
             "clients": CLIENTS,
@@ -79,6 +87,19 @@ def measure(world: World) -> list[dict]:
             "database": connection.vendor,
         }
     ]
+
+
+def _server_cpu(pgid: int) -> float:
+    """CPU seconds used so far by gunicorn's processes and, on PostgreSQL, by the server processes
+    of this database's other connections (gunicorn's; persistent, CONN_MAX_AGE)."""
+    pids = group_pids(pgid)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            pids += [pid for (pid,) in cursor.fetchall()]
+    return cpu_seconds(pids)
 
 
 def recipient_ensure(world: World) -> str:

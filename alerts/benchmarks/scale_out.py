@@ -53,7 +53,8 @@ def smoke(*, say, timeout: float = 180.0, alerts: int = ALERTS) -> None:
     )
     titles = [f"smoke-{i:05}" for i in range(alerts)]
     bodies = [alert_body(title=t, recipient=names[i % len(names)], channels=CHANNELS) for i, t in enumerate(titles)]
-    with gunicorn_serving(env) as url, processes(*workers_start(env, count=WORKERS)) as workers:
+    with gunicorn_serving(env) as server, processes(*workers_start(env, count=WORKERS)) as workers:
+        url = server.url
         say(f"gunicorn config.wsgi {' '.join(GUNICORN_OPTIONS)} at {url}; {WORKERS} workers (run_worker)")
         posted = requests_post(
             url,

@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,12 +135,18 @@ def processes(*started: Process) -> Iterator[list[Process]]:
             process_stop(process)
 
 
+@dataclass
+class Server:
+    url: str
+    pgid: int  # gunicorn's process group: its master and workers
+
+
 @contextmanager
-def gunicorn_serving(env: dict[str, str], *, startup_seconds: float = 60) -> Iterator[str]:
+def gunicorn_serving(env: dict[str, str], *, startup_seconds: float = 60) -> Iterator[Server]:
     """The README's gunicorn command on a free loopback port, with `env` (DJANGO_SETTINGS_MODULE
-    included); yields its base URL once /healthz answers 200 (a redirect to HTTPS would mean the
-    environment is not the plain-http one the measurements need). Stopped, and its port free
-    again, when the block ends."""
+    included); yields it once /healthz answers 200 (a redirect to HTTPS would mean the environment
+    is not the plain-http one the measurements need). Stopped, and its port free again, when the
+    block ends."""
     port = free_port()
     command = ["-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", *GUNICORN_OPTIONS]
     server = process_start("gunicorn", [sys.executable, *command], env=env)
@@ -157,7 +163,7 @@ def gunicorn_serving(env: dict[str, str], *, startup_seconds: float = 60) -> Ite
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not answer within {startup_seconds} s:\n{server.log_tail()}")
             time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        yield Server(url=f"http://127.0.0.1:{port}", pgid=server.popen.pid)
     for _ in range(50):
         if port_free(port):
             break
@@ -175,6 +181,30 @@ def _get_status(port: int, path: str) -> int | None:
         return None
     finally:
         connection.close()
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User and system CPU time the live processes `pids` have used (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(after_name[11]) + int(after_name[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def group_pids(pgid: int) -> list[int]:
+    """The live processes of process group `pgid`."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 def workers_start(env: dict[str, str], *, count: int) -> list[Process]:
