@@ -119,7 +119,7 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # The provider's id of the message (Alibaba Cloud: BizId, CallId) and its delivery receipt.
-    provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True, db_index=True)
+    provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
     receipt_status = models.CharField(
         _("receipt"), max_length=20, choices=ReceiptStatus.choices, blank=True, default=ReceiptStatus.NONE
     )
@@ -141,7 +141,15 @@ class Delivery(models.Model):
         verbose_name_plural = _("deliveries")
         ordering = ["pk"]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
+            # The claim (alerts.dispatch) and the queue's metrics: only deliveries ready to send are in
+            # it, so a finished delivery costs it nothing and it stays as small as the queue.
+            models.Index(
+                fields=["next_attempt_at", "id"], name="delivery_due", condition=models.Q(status="READY_TO_SEND")
+            ),
+            # Receipts by the provider's id (alerts.receipts); most deliveries have none.
+            models.Index(
+                fields=["provider_message_id"], name="delivery_provider_id", condition=~models.Q(provider_message_id="")
+            ),
             # The metrics' counts by status and channel (alerts.metrics) read this index alone.
             models.Index(fields=["status", "channel"], name="delivery_status_channel"),
             # Retries: only deliveries tried more than once are in it, so it stays small.
