@@ -63,13 +63,15 @@ def smoke(*, say, timeout: float = 180.0, alerts: int = ALERTS) -> None:
             headers={"Authorization": f"Bearer {token}"},
             clients=CLIENTS,
             idempotency_keys=titles,
+            deadline=deadline,
         )
         say(
             f"posted {alerts} alerts ({alerts * len(CHANNELS)} deliveries) in {posted.seconds:.1f} s"
             f" from {CLIENTS} clients: {dict(sorted(posted.statuses.items()))}, errors {posted.errors}"
         )
         if posted.errors:
-            raise SmokeFailed(f"the API refused or dropped {posted.errors} requests: {posted.samples}")
+            failures = dict(posted.failures)
+            raise SmokeFailed(f"the API refused or dropped {posted.errors} requests: {failures} {posted.samples}")
         statuses = _wait_final(alerts * len(CHANNELS), deadline=deadline, workers=workers)
     delivered = time.monotonic() - started
     say(f"all deliveries final {delivered:.1f} s after the start: {statuses}")

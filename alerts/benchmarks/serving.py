@@ -251,9 +251,11 @@ def requests_post(
     clients: int = 8,
     keep_answers: bool = False,
     idempotency_keys: Sequence[str] | None = None,
+    deadline: float | None = None,
 ) -> Outcome:
     """POST every body to `path` from `clients` threads, each with one keep-alive connection (a new
-    one only after the server closed it), taking the next body as soon as it has its answer."""
+    one only after the server closed it), taking the next body as soon as it has its answer. Past
+    `deadline` (time.monotonic()) nothing more is sent: what is left counts as failures ("late")."""
     host, port = base_url.removeprefix("http://").split(":")
     outcome = Outcome(requests=len(bodies))
     lock = threading.Lock()
@@ -262,7 +264,8 @@ def requests_post(
     stop = threading.Event()  # Ctrl-C or SIGTERM in the main thread: the clients stop too
 
     def client() -> None:
-        connection = http.client.HTTPConnection(host, int(port), timeout=120)
+        wait = 120.0 if deadline is None else max(1.0, min(120.0, deadline - time.monotonic()))
+        connection = http.client.HTTPConnection(host, int(port), timeout=wait)
         latencies: list[float] = []
         start.wait()
         try:
@@ -271,6 +274,10 @@ def requests_post(
                     index = next(next_index, None)
                 if index is None:
                     break
+                if deadline is not None and time.monotonic() > deadline:
+                    with lock:
+                        outcome.failures["late"] += 1
+                    continue
                 sent = {**headers, "Content-Type": "application/json"}
                 if idempotency_keys is not None:
                     sent["Idempotency-Key"] = idempotency_keys[index]
