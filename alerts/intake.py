@@ -12,21 +12,22 @@ channels exist. Routing (routing.py) plans the deliveries; the workers are woken
 
 import hashlib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Principal
+from contacts.phones import phone_in_mainland
 
+from . import rows
 from .models import Alert, Channel, Delivery, Workspace, WorkspaceWebhook
 from .openapi import NO_NUL, JsonObject, SchemaError, column_length, schema_errors
-from .routing import delivery_plan, recipients_lookup, recipients_resolve, workspace_webhook_delivery
+from .routing import delivery_plan, methods_attach, recipients_lookup, recipients_resolve, workspace_webhook_delivery
 from .tasks import wake_workers
 
 if TYPE_CHECKING:  # django-stubs (a development dependency) names lazy translations
@@ -61,6 +62,7 @@ class NewAlert:
 @dataclass
 class IntakeResult:
     accepted: list[int] = field(default_factory=list)  # ids of alerts stored by this call
+    stored: list[Alert] = field(default_factory=list)  # those alerts, as stored
     existing: dict[str, int] = field(default_factory=dict)  # idempotency key -> id of the alert stored earlier
     warnings: list[JsonObject] = field(default_factory=list)
     longest_write_ms: float = 0.0  # the longest chunk transaction (for the benchmark and the logs)
@@ -208,8 +210,11 @@ def alert_accept(
     request_digest: str = "",
 ) -> Alert:
     """Store one alert and every delivery in one transaction, then wake the workers (D8).
-    Bad input raises ValidationError naming every bad field and stores nothing. With an
-    idempotency key already used in this workspace, the alert stored first is returned."""
+    With an idempotency key already used in this workspace, the alert stored first is returned
+    (before anything else is checked: a repeated request gets the first answer). Otherwise bad
+    input raises ValidationError naming every bad field and stores nothing."""
+    if idempotency_key and (first := _stored_keys(workspace, [idempotency_key])):
+        return Alert.objects.select_related("workspace__account").get(pk=first[idempotency_key])
     recipients, channels = list(recipients or []), list(channels or [])
     errors: dict[str, list[Any]] = dict(
         alert_fields_check(
@@ -241,9 +246,11 @@ def alert_accept(
         source=source,
         recipients=[str(r) for r in recipients],
         by=by,
+        unused_keys=[idempotency_key] if idempotency_key else [],
     )
-    alert_id = result.accepted[0] if result.accepted else result.existing[idempotency_key or ""]
-    return Alert.objects.select_related("workspace__account").get(pk=alert_id)
+    if result.stored:
+        return result.stored[0]
+    return Alert.objects.select_related("workspace__account").get(pk=result.existing[idempotency_key or ""])
 
 
 def alerts_store(
@@ -256,13 +263,18 @@ def alerts_store(
     recipients: list[str],
     by: Any = None,
     warnings: Sequence[JsonObject] = (),
+    unused_keys: Collection[str] = (),
 ) -> IntakeResult:
     """Store `items` (NewAlert) to `principals` on `channels`, in chunks of INTAKE_CHUNK_SIZE alerts,
     each chunk one transaction with its deliveries. Items whose idempotency key is already used in
     the workspace (or earlier in `items`) are not stored again: `existing` maps the key to the alert.
-    Wakes the workers once at the end. Raises ChunkFailed if a chunk cannot be stored."""
-    prefetch_related_objects(principals, Prefetch("contact_methods", to_attr="methods"))
-    webhook = WorkspaceWebhook.objects.filter(workspace=workspace).first()
+    `unused_keys` are keys the caller has just found unused: they are not read again (a key used
+    meanwhile still collides on the unique key, and is then read). Wakes the workers once at the
+    end. Raises ChunkFailed if a chunk cannot be stored."""
+    methods_attach(principals)
+    webhook = (
+        WorkspaceWebhook.objects.filter(workspace=workspace).first() if _webhook_read(principals, channels) else None
+    )
     templates = _delivery_templates(workspace=workspace, principals=principals, channels=channels, webhook=webhook)
     result = IntakeResult(warnings=list(warnings))
     common: JsonObject = {
@@ -276,7 +288,8 @@ def alerts_store(
     size = max(1, settings.INTAKE_CHUNK_SIZE)
     try:
         for start in range(0, len(items), size):
-            _chunk_store(items[start : start + size], common=common, templates=templates, result=result)
+            chunk = items[start : start + size]
+            _chunk_store(chunk, common=common, templates=templates, result=result, unused_keys=unused_keys)
     except Exception as error:
         raise ChunkFailed(result, error) from error
     finally:
@@ -286,32 +299,42 @@ def alerts_store(
 
 
 def _chunk_store(
-    chunk: Sequence[NewAlert], *, common: JsonObject, templates: list[JsonObject], result: IntakeResult, tries: int = 3
+    chunk: Sequence[NewAlert],
+    *,
+    common: JsonObject,
+    templates: list[JsonObject],
+    result: IntakeResult,
+    unused_keys: Collection[str] = (),
+    tries: int = 3,
 ) -> None:
-    """One transaction: the chunk's new alerts and their deliveries. Two sources racing with the same
-    keys (two unclustered Alertmanagers) collide on the unique key; the loser reads the winner's
-    alerts and stores only what is still new."""
+    """One transaction: the chunk's new alerts and their deliveries. Keys already used are read
+    before it, so that it holds the database only for its writes; two sources racing with the same
+    keys (two unclustered Alertmanagers) collide on the unique key, and the loser reads the
+    winner's alerts again and stores only what is still new."""
     for attempt in range(tries):
+        fresh = _unseen(chunk, workspace=common["workspace"], result=result, known=unused_keys if attempt == 0 else ())
         started = time.monotonic()
         try:
-            with transaction.atomic():
-                fresh = _unseen(chunk, workspace=common["workspace"], result=result)
-                alerts = Alert.objects.bulk_create(
-                    [
-                        Alert(
-                            **common,
-                            title=i.title,
-                            content=i.content,
-                            rule=i.rule,
-                            severity=i.severity,
-                            idempotency_key=i.idempotency_key,
-                            request_digest=i.request_digest,
-                            resolved=i.resolved,
-                        )
-                        for i in fresh
-                    ]
+            alerts = [
+                Alert(
+                    **common,
+                    title=i.title,
+                    content=i.content,
+                    rule=i.rule,
+                    severity=i.severity,
+                    idempotency_key=i.idempotency_key,
+                    request_digest=i.request_digest,
+                    resolved=i.resolved,
                 )
-                Delivery.objects.bulk_create([Delivery(**t, alert=a) for a in alerts for t in templates])
+                for i in fresh
+            ]
+            # alerts.rows: as bulk_create inserts them, without building the statements each time
+            if len(alerts) == 1:  # an API request: the alert and its deliveries in one statement where it can
+                rows.insert_family(alerts[0], [Delivery(**t) for t in templates], link="alert")
+            else:
+                with transaction.atomic():
+                    rows.insert(alerts, returning_pk=True)
+                    rows.insert([Delivery(**t, alert=a) for a in alerts for t in templates])
         except IntegrityError:
             if attempt == tries - 1:
                 raise
@@ -319,19 +342,37 @@ def _chunk_store(
         finally:
             result.longest_write_ms = max(result.longest_write_ms, (time.monotonic() - started) * 1000)
         result.accepted.extend(a.pk for a in alerts)
+        result.stored.extend(alerts)
         for alert in alerts:
             if alert.idempotency_key:
                 result.existing[alert.idempotency_key] = alert.pk
         return
 
 
-def _unseen(chunk: Sequence[NewAlert], *, workspace: Workspace, result: IntakeResult) -> list[NewAlert]:
-    keys = {i.idempotency_key for i in chunk if i.idempotency_key}
+def _stored_keys(workspace: Workspace, keys: Collection[str]) -> dict[str, int]:
+    """The alerts of `workspace` stored with these idempotency keys: key -> id (read on every keyed
+    request, hand-written: alerts.rows)."""
+    sql = _stored_keys_sql().replace("{keys}", rows.placeholders(len(keys)))
+    return {found: alert_id for found, alert_id in rows.scalars(sql, [workspace.pk, *keys]) if found}
+
+
+@rows.statement
+def _stored_keys_sql() -> str:
+    key, pk, workspace = (
+        rows.column(Alert, "idempotency_key"),
+        rows.column(Alert, "id"),
+        rows.column(Alert, "workspace"),
+    )
+    return f"SELECT {key}, {pk} FROM {rows.table(Alert)} WHERE {workspace} = %s AND {key} IN ({{keys}})"
+
+
+def _unseen(
+    chunk: Sequence[NewAlert], *, workspace: Workspace, result: IntakeResult, known: Collection[str] = ()
+) -> list[NewAlert]:
+    """The items of `chunk` whose keys are not used yet (read unless `known` to be unused)."""
+    keys = {i.idempotency_key for i in chunk if i.idempotency_key} - set(known)
     if keys:
-        stored = Alert.objects.filter(workspace=workspace, idempotency_key__in=keys).values_list(
-            "idempotency_key", "pk"
-        )
-        result.existing.update((key, pk) for key, pk in stored if key)
+        result.existing.update(_stored_keys(workspace, keys))
     fresh: list[NewAlert] = []
     seen = set(result.existing)
     for item in chunk:
@@ -341,6 +382,15 @@ def _unseen(chunk: Sequence[NewAlert], *, workspace: Workspace, result: IntakeRe
             seen.add(item.idempotency_key)
         fresh.append(item)
     return fresh
+
+
+def _webhook_read(principals: Sequence[Principal], channels: Sequence[str]) -> bool:
+    """Whether planning can use the workspace's webhook: the webhook channel, or text messages and
+    calls to a number outside the Chinese mainland (D4). Otherwise it is not read at all."""
+    if Channel.WEBHOOK in channels:
+        return True
+    texts = Channel.SMS in channels or Channel.VOICE in channels
+    return texts and any(p.phone and not phone_in_mainland(p.phone) for p in principals)
 
 
 # Fields of a planned delivery that do not depend on the alert: planned once, copied per alert.

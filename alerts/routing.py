@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.language import account_language, alerting_language, text_message_language
-from contacts.models import ContactMethod, Principal
+from contacts.models import Account, ContactMethod, Principal
 from contacts.phones import phone_in_mainland, phone_is_mainland_mobile
 
-from .access import is_member
-from .models import Alert, Channel, Delivery, Workspace, WorkspaceWebhook
+from . import rows
+from .models import Alert, Channel, Delivery, Membership, Workspace, WorkspaceWebhook
 
 if TYPE_CHECKING:  # django-stubs (a development dependency) names lazy translations
     from django_stubs_ext import StrOrPromise
@@ -48,14 +48,9 @@ def recipients_lookup(*, workspace: Workspace, names: Iterable[object]) -> tuple
         name = str(raw).strip()
         kind: str | None = Principal.Kind.ROLE if name.startswith(ROLE_PREFIX) else None
         wanted.append((str(raw), kind, name[len(ROLE_PREFIX) :] if kind else name))
-    members = Principal.objects.filter(
-        is_member(workspace=workspace),
-        account_id=workspace.account_id,
-        name__in={name for _, _, name in wanted},
-        removed_at__isnull=True,
-    )
     by_name: dict[tuple[str, str | None], Principal] = {}
-    for principal in members.select_related("account").order_by("kind"):  # "role" sorts after "user"
+    wanted_names = {name for _raw, _kind, name in wanted}
+    for principal in _members_named(workspace, wanted_names):  # "role" sorts after "user"
         by_name.setdefault((principal.name, None), principal)
         by_name.setdefault((principal.name, principal.kind), principal)
     found: dict[int, Principal] = {}
@@ -67,6 +62,67 @@ def recipients_lookup(*, workspace: Workspace, names: Iterable[object]) -> tuple
         else:
             found.setdefault(member.pk, member)
     return list(found.values()), unknown
+
+
+@rows.statement
+def _members_sql() -> str:
+    """Principals of an account by name (the IN list is filled in) that are members of a workspace
+    (alerts.access.is_member: a membership row) and still in RAM (C14), users before roles, with
+    their account and each of their contact methods (one row per method)."""
+    principal, method = rows.column(Principal, "id", "p"), rows.column(ContactMethod, "principal", "c")
+    return (
+        f"SELECT {rows.columns(Principal, 'p')}, {rows.columns(Account, 'a')}, {rows.columns(ContactMethod, 'c')}"
+        f" FROM {rows.table(Principal)} p"
+        f" JOIN {rows.table(Account)} a ON {rows.column(Account, 'id', 'a')} = {rows.column(Principal, 'account', 'p')}"
+        f" LEFT JOIN {rows.table(ContactMethod)} c ON {method} = {principal}"
+        f" WHERE {rows.column(Principal, 'account', 'p')} = %s"
+        f" AND {rows.column(Principal, 'name', 'p')} IN ({{names}})"
+        f" AND {rows.column(Principal, 'removed_at', 'p')} IS NULL"
+        f" AND EXISTS (SELECT 1 FROM {rows.table(Membership)} m"
+        f" WHERE {rows.column(Membership, 'principal', 'm')} = {principal}"
+        f" AND {rows.column(Membership, 'workspace', 'm')} = %s)"
+        f" ORDER BY {rows.column(Principal, 'kind', 'p')}, {principal}"
+    )
+
+
+def _members_named(workspace: Workspace, names: set[str]) -> list[Principal]:
+    """The members of the workspace with these names, their account and contact methods (as
+    `methods`, what delivery_plan reads) loaded: read on every alert, hand-written (alerts.rows)."""
+    if not names:
+        return []
+    sql = _members_sql().replace("{names}", rows.placeholders(len(names)))
+    params = [workspace.account_id, *sorted(names), workspace.pk]
+    found: dict[int, Principal] = {}
+    for principal, account, method in rows.select(sql, params, Principal, Account, ContactMethod):
+        if principal.pk not in found:
+            principal.account = account
+            principal.methods = []
+            found[principal.pk] = principal
+        if method is not None:
+            method.principal = found[principal.pk]
+            found[principal.pk].methods.append(method)  # type: ignore[attr-defined]
+    return list(found.values())
+
+
+@rows.statement
+def _methods_sql() -> str:
+    table, principal = rows.table(ContactMethod), rows.column(ContactMethod, "principal", "c")
+    return f"SELECT {rows.columns(ContactMethod, 'c')} FROM {table} c WHERE {principal} IN ({{ids}})"
+
+
+def methods_attach(principals: Iterable[Principal]) -> None:
+    """Each principal's contact methods as `methods` (what delivery_plan reads), in one read, for
+    those that do not carry them yet (recipients_lookup loads them with the principals)."""
+    by_id = {p.pk: p for p in principals if not hasattr(p, "methods")}
+    for principal in by_id.values():
+        principal.methods = []  # type: ignore[attr-defined]
+    if not by_id:
+        return
+    sql = _methods_sql().replace("{ids}", rows.placeholders(len(by_id)))
+    for (method,) in rows.select(sql, list(by_id), ContactMethod):
+        principal = by_id[method.principal_id]
+        method.principal = principal
+        principal.methods.append(method)  # type: ignore[attr-defined]
 
 
 def recipients_resolve(*, workspace: Workspace, names: Iterable[object]) -> list[Principal]:

@@ -6,15 +6,57 @@ send: a lost wake-up only delays a delivery until a worker's next sweep."""
 
 from datetime import datetime
 
-from django.tasks import default_task_backend, task
+from django.db import connection
+from django.tasks import TaskResultStatus, default_task_backend, task
+from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
 
+from . import rows
 from .dispatch import Wakeups, deliveries_process
 from .health import worker_alive
 
 
 def wake_workers() -> None:
-    """A worker now: new deliveries are due at once (an accepted alert, a step of the fallback)."""
+    """A worker now: new deliveries are due at once (an accepted alert, a step of the fallback).
+
+    Called once the new deliveries are committed (transaction.on_commit), so a wake-up already
+    waiting in the database queue and not yet claimed covers them: a worker commits its claim of a
+    task before running it, so that run reads every delivery committed before now. A burst of
+    alerts then stores one wake-up instead of one per alert (each a write, and a run that finds the
+    deliveries sent). Inside a transaction, or with another task backend, one is always enqueued."""
+    if not connection.in_atomic_block and _wakeup_waiting():
+        return
     deliver_due.enqueue()
+
+
+@rows.statement
+def _waiting_sql() -> str:
+    def col(name: str) -> str:
+        return rows.column(DBTaskResult, name)
+
+    return (
+        f"SELECT 1 FROM {rows.table(DBTaskResult)} WHERE {col('status')} = %s AND {col('task_path')} = %s"
+        f" AND {col('queue_name')} = %s AND {col('backend_name')} = %s"
+        f" AND ({col('run_after')} = %s OR {col('run_after')} <= %s) LIMIT 1"
+    )
+
+
+def _wakeup_waiting() -> bool:
+    """Whether a deliver_due of the database queue is ready and unclaimed (DBTaskResult.objects.ready()),
+    read by hand: it is asked after every accepted alert (alerts.rows)."""
+    backend = deliver_due.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    params = [
+        TaskResultStatus.READY,
+        deliver_due.module_path,
+        deliver_due.queue_name,
+        backend.alias,
+        rows.value(DBTaskResult, "run_after", get_date_max()),
+        rows.value(DBTaskResult, "run_after", timezone.now()),
+    ]
+    return bool(rows.scalars(_waiting_sql(), params))
 
 
 def wake_workers_at(moment: datetime) -> None:

@@ -127,7 +127,11 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 # SQLite is the embedded default. The web server and the task worker write to the same file, so
 # writes take the lock up front (IMMEDIATE), wait instead of failing, and WAL lets readers go on.
+# Connections are kept open between requests (CONN_MAX_AGE) on either database: a new SQLite
+# connection reads the schema and every page it touches again, and the last one to close a WAL
+# file checkpoints it, which cost more than the rest of an API request.
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -141,7 +145,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # without waiting, which is not how the product runs.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

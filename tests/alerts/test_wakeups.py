@@ -4,12 +4,13 @@ Sending (alerts.dispatch) asks for these wake-ups; the task queue (alerts.tasks)
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from alerts.dispatch import Wakeups, deliveries_process
 from alerts.intake import alert_accept
-from alerts.tasks import deliver_due, wake_workers_at
+from alerts.tasks import deliver_due, wake_workers, wake_workers_at
 
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
@@ -67,3 +68,32 @@ def test_D6_D7_sending_asks_for_a_worker_at_each_retry_and_for_each_fallback(
     retries = [moment for moment in at if moment < timezone.now()]
     recoveries = [moment for moment in at if moment > timezone.now() + lease - timedelta(seconds=5)]
     assert retries and recoveries and len(retries) + len(recoveries) == len(at)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_D8_a_waiting_wakeup_covers_the_alerts_committed_before_a_worker_claims_it(settings):
+    """A burst of alerts stores one wake-up, not one per alert: a wake-up that is ready and not yet
+    claimed runs after their commit and sends them all. Once a worker has claimed it, the next
+    alert stores a new one (the claimed run may have read the deliveries already)."""
+    from alerts.demo import demo_load
+
+    settings.TASKS = DATABASE_QUEUE
+    ws = demo_load(password="demo")["workspaces"]["demo_workspace"]
+    first = alert_accept(workspace=ws, title="one", recipients=["alice"], channels=["email"])
+    second = alert_accept(workspace=ws, title="two", recipients=["alice"], channels=["email"])
+    (waiting,) = DBTaskResult.objects.ready()
+    waiting.claim("worker-1")
+    third = alert_accept(workspace=ws, title="three", recipients=["alice"], channels=["email"])
+    (fresh,) = DBTaskResult.objects.ready()
+    assert fresh.pk != waiting.pk
+    assert waiting.task.call() == 3  # the claimed wake-up sends all three
+    assert all(a.deliveries.get().is_final for a in (first, second, third))
+
+
+def test_D8_inside_a_transaction_a_wakeup_is_always_stored_with_the_deliveries(ws, settings):
+    """Called inside a transaction (not yet committed), a wake-up is enqueued in it even if one
+    waits: the waiting one could run before this transaction commits."""
+    settings.TASKS = DATABASE_QUEUE
+    wake_workers()
+    wake_workers()  # the test runs in a transaction
+    assert DBTaskResult.objects.ready().count() == 2
