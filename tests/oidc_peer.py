@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import tempfile
@@ -25,6 +26,7 @@ PROVIDER_DIR = Path(__file__).resolve().parent / "oidc_provider"
 ACCOUNTS = json.loads((PROVIDER_DIR / "accounts.json").read_text(encoding="utf-8"))
 CLIENT_ID, CLIENT_SECRET = "console", "console-secret"
 NODE_MINIMUM = (20, 12)  # PKCE in oidc-provider 9 uses crypto.hash
+START_SECONDS = 30  # a provider that has not printed its address by then is started again
 TEST_CLIENT_CALLBACK = "http://testserver/oidc/callback/"
 
 
@@ -75,17 +77,25 @@ class OidcProvider:
             # The pipe to its stdin closes when this process dies, however it dies: no orphan provider.
             "STOP_ON_STDIN_EOF": "1",
         }
-        self.process = subprocess.Popen(
-            ["node", "index.mjs"],
-            cwd=PROVIDER_DIR,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()  # one JSON line once it listens; "" if it died
+        # It has been seen, rarely, to hang before it listens (node blocked in start-up, nothing on
+        # stderr): one that has not answered within START_SECONDS is killed and started again once.
+        for _attempt in range(2):
+            self.process = subprocess.Popen(
+                ["node", "index.mjs"],
+                cwd=PROVIDER_DIR,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                text=True,
+            )
+            line = self._first_line()
+            if line is not None:
+                break
+            self.process.kill()
+            self.process.wait(timeout=5)
+        else:
+            raise RuntimeError(f"oidc-provider did not start within {START_SECONDS} s, twice")
         if not line:
             self.process.wait(timeout=5)
             self._stderr.seek(0)
@@ -93,6 +103,12 @@ class OidcProvider:
             raise RuntimeError(f"oidc-provider did not start (exit {self.process.returncode}): {error}")
         self.issuer = json.loads(line)["issuer"]
         return self
+
+    def _first_line(self) -> str | None:
+        """The line it prints once it listens ("" if it died), or None after START_SECONDS."""
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], START_SECONDS)
+        return self.process.stdout.readline() if ready else None
 
     def __exit__(self, *exc: Any) -> None:
         self.process.terminate()  # SIGTERM to the one process started here
