@@ -271,11 +271,11 @@ def _record(outcomes: list[Outcome], worker: str, wakeups: Wakeups) -> int:
                 logger.warning(
                     "Delivery %s: lease lost before its outcome (%s) was recorded", outcome.delivery.pk, outcome.status
                 )
-        plain = [
+        plain = {
             o.delivery.pk
             for o in outcomes
             if o.delivery.pk in held and o.status == Status.SEND_SUCCESS and not o.fields
-        ]
+        }
         if plain:
             Delivery.objects.filter(pk__in=plain).update(
                 status=Status.SEND_SUCCESS, reason_code="", reason="", finished_at=now, lease_until=None
