@@ -14,7 +14,12 @@ class ConfigConfig(AppConfig):
     verbose_name = "Alert Contacts configuration"
 
     def ready(self):
+        from django.utils.autoreload import autoreload_started
+
         from . import checks  # noqa: F401
+        from .devserver import on_autoreload_started
+
+        autoreload_started.connect(on_autoreload_started)
 
 
 class BackgroundTasksConfig(TasksAppConfig):

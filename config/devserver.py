@@ -8,6 +8,11 @@ SIGTERM) through its group, reloader processes included; a child that has not st
 STOP_SECONDS is killed. Ctrl-C or SIGTERM exits 0. A child that exits on its own stops the others
 and the supervisor exits 1 and says which one stopped: the console never goes on serving without
 its task worker, which sends every activation message and alert.
+
+`runserver`'s serving process (the one its autoreloader restarts) stops at once on SIGINT or
+SIGTERM (`stop_serving_now`): Python turns Ctrl-C into a KeyboardInterrupt raised wherever the
+main thread is, and when that is a garbage collector's weakref callback the interrupt is printed
+as "Exception ignored" and lost, leaving the server running until it is killed.
 """
 
 import os
@@ -100,6 +105,18 @@ class Supervisor:
                 os.killpg(process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+
+
+def stop_serving_now(signum, _frame):
+    """The serving process of runserver holds no state worth a clean shutdown: exit here, in
+    whatever code the main thread was running, instead of raising an exception there."""
+    os._exit(0)
+
+
+def on_autoreload_started(**_kwargs):
+    """Sent in the main thread of the serving process, after runserver set its own handlers."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop_serving_now)
 
 
 def describe(returncode):

@@ -450,6 +450,9 @@ LOGGING = {
     },
     "loggers": {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # Django's own handlers of this logger (a console one when DEBUG, and mail to ADMINS, which
+        # the product does not use) go: its lines reach the root's console once, not twice.
+        "django": {"level": "INFO"},
         # Failed sign-ins and lockouts are warnings; axes' routine book-keeping is not worth a line.
         "axes": {"level": "WARNING"},
         # The Alibaba Cloud credentials library runs a scheduler that logs its start and stop.

@@ -197,3 +197,46 @@ def session_members(session_id):
         if int(fields[3]) == session_id and fields[0] != "Z":
             members.append(int(stat.parent.name))
     return members
+
+
+# runserver's serving process, as it is once its autoreloader started: a Ctrl-C that arrives while
+# the main thread runs a weakref callback (the garbage collector runs them wherever it is).
+INTERRUPTED_IN_A_CALLBACK = """
+import os, signal, time, weakref
+import django
+django.setup()
+from django.utils.autoreload import StatReloader, autoreload_started
+autoreload_started.send(sender=StatReloader())
+
+def callback(_ref):
+    os.kill(os.getpid(), signal.SIGINT)
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:  # the handler of SIGINT runs here, inside the callback
+        pass
+
+class Thing:
+    pass
+
+thing = Thing()
+ref = weakref.ref(thing, callback)
+del thing
+print("still serving", flush=True)
+"""
+
+
+def test_C7_D8_ctrl_c_in_a_weakref_callback_still_stops_the_web_server():
+    """C7, D8: a KeyboardInterrupt raised inside a weakref callback is printed as "Exception
+    ignored" and lost, and the web server went on serving until `make run` killed it; the serving
+    process now exits on the signal itself, silently and with status 0."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_IN_A_CALLBACK],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "still serving" not in output and "Exception ignored" not in output, output

@@ -107,3 +107,15 @@ def test_D1_an_unknown_provider_stops_start_up_with_a_clear_message():
     assert result.returncode != 0
     assert "ImproperlyConfigured: VOICE_PROVIDER='carrier-pigeon' is not a provider" in result.stderr
     assert "use one of outbox, gateway" in result.stderr
+
+
+def test_a_django_log_line_is_printed_once_in_development():
+    """Django's logger kept its own console handler beside the root's, so with DEBUG on every line
+    of runserver ("Watching for file changes …") and every request error was printed twice."""
+    code = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('django.utils.autoreload').info('Watching for file changes with StatReloader')"
+    )
+    result = import_settings(code, DEBUG="1", DJANGO_SETTINGS_MODULE="config.settings")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Watching for file changes") == 1, result.stderr
