@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from contacts.messaging import message_send
 from contacts.messaging.failures import IncorrectContact, PermanentFailure, TransientFailure
 
+from . import rows
 from .limits import LIMITED, limit_take
 from .messages import alert_message
 from .models import Alert, Delivery, Workspace, WorkspaceWebhook
@@ -51,23 +51,46 @@ def worker_name() -> str:
 
 
 def deliveries_claim(*, worker: str, limit: int) -> list[int]:
-    """Lease up to `limit` due deliveries to `worker`; returns their ids."""
+    """Lease up to `limit` due deliveries to `worker`; returns their ids, in the order they fell due."""
+    return [delivery.pk for delivery in _claim(worker=worker, limit=limit)]
+
+
+def _claim(*, worker: str, limit: int) -> list[Delivery]:
+    """Lease up to `limit` due deliveries to `worker` and return them, in the order they fell due:
+    one statement picks them (skipping rows another worker holds locked, on PostgreSQL), leases
+    them, counts the attempt and reads them back."""
+    if limit <= 0:
+        return []
     now = timezone.now()
+    lease_until = now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    params = [
+        worker,
+        rows.value(Delivery, "lease_until", lease_until),
+        Status.READY_TO_SEND,
+        rows.value(Delivery, "next_attempt_at", now),
+        rows.value(Delivery, "lease_until", now),
+        limit,
+    ]
     with transaction.atomic():
-        due = (
-            Delivery.objects.filter(status=Status.READY_TO_SEND, next_attempt_at__lte=now)
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-            .order_by("next_attempt_at", "pk")
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        if ids:
-            lease_until = now + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
-            Delivery.objects.filter(pk__in=ids).update(
-                lease_owner=worker, lease_until=lease_until, attempts=F("attempts") + 1
-            )
-    return ids
+        claimed = [row[0] for row in rows.select(_claim_sql(), params, Delivery)]
+    claimed.sort(key=lambda delivery: (delivery.next_attempt_at, delivery.pk))  # RETURNING keeps no order
+    return claimed
+
+
+@rows.statement
+def _claim_sql() -> str:
+    """Hand-written: the ORM has no UPDATE … RETURNING, and the claim is one round trip instead of
+    three (pick, lease, read) for every batch a worker sends."""
+    table = rows.table(Delivery)
+    pk, status, due = (rows.column(Delivery, name) for name in ("id", "status", "next_attempt_at"))
+    owner, until, attempts = (rows.column(Delivery, name) for name in ("lease_owner", "lease_until", "attempts"))
+    skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    return (
+        f"UPDATE {table} SET {owner} = %s, {until} = %s, {attempts} = {attempts} + 1"
+        f" WHERE {pk} IN (SELECT {pk} FROM {table} WHERE {status} = %s AND {due} <= %s"
+        f" AND ({until} IS NULL OR {until} < %s) ORDER BY {due}, {pk} LIMIT %s{skip_locked})"
+        f" RETURNING {rows.columns(Delivery, table)}"
+    )
 
 
 def deliveries_process(
@@ -85,15 +108,14 @@ def deliveries_process(
     pace = BatchPace()
     while limit is None or handled < limit:
         batch = pace.size() if limit is None else min(pace.size(), limit - handled)
-        ids = deliveries_claim(worker=worker, limit=batch)
-        if not ids:
+        claimed = _claim(worker=worker, limit=batch)
+        if not claimed:
             break
         _schedule_recovery(wakeups)
         started = time.monotonic()
-        claimed = _load(ids)
-        _batch_send([claimed[i] for i in ids], worker, wakeups)
-        pace.note(len(ids), time.monotonic() - started)
-        handled += len(ids)
+        _batch_send(_related_load(claimed), worker, wakeups)
+        pace.note(len(claimed), time.monotonic() - started)
+        handled += len(claimed)
         between_batches()
     return handled
 
@@ -124,24 +146,23 @@ class BatchPace:
         self.seconds_each = seconds / count
 
 
-def _load(ids: list[int]) -> dict[int, Delivery]:
-    """The claimed deliveries with their alerts and workspaces, each alert and workspace loaded
-    once for the batch (an alert to 1,000 recipients is one row, not 1,000 copies)."""
-    deliveries = Delivery.objects.in_bulk(ids)
-    alerts = Alert.objects.in_bulk({d.alert_id for d in deliveries.values()})
+def _related_load(deliveries: list[Delivery]) -> list[Delivery]:
+    """`deliveries` with their alerts and workspaces, each alert and workspace loaded once for the
+    batch (an alert to 1,000 recipients is one row, not 1,000 copies)."""
+    alerts = Alert.objects.in_bulk({d.alert_id for d in deliveries})
     workspaces = Workspace.objects.select_related("account", "alternate_contact").in_bulk(
         {a.workspace_id for a in alerts.values()}
     )
     for alert in alerts.values():
         alert.workspace = workspaces[alert.workspace_id]
-    for delivery in deliveries.values():
+    for delivery in deliveries:
         delivery.alert = alerts[delivery.alert_id]
     return deliveries
 
 
 def delivery_send(*, delivery_id: int, worker: str, wakeups: Wakeups = NO_WAKEUPS) -> int:
     """Send one claimed delivery and record its outcome (if `worker` still holds its lease)."""
-    return _batch_send([_load([delivery_id])[delivery_id]], worker, wakeups)
+    return _batch_send(_related_load([Delivery.objects.get(pk=delivery_id)]), worker, wakeups)
 
 
 @dataclass
@@ -259,31 +280,37 @@ def _unit_take(delivery: Delivery, worker: str) -> bool | None:
 
 def _record(outcomes: list[Outcome], worker: str, wakeups: Wakeups) -> int:
     """Record the outcomes whose deliveries `worker` still holds, in one transaction: one UPDATE for
-    all plain successes, one per other outcome; a failure with `fallback` creates the next
-    deliveries of the fallback chain (D6) and wakes a worker for them."""
+    all plain successes (which checks the lease itself), one per other outcome (after locking the
+    rows whose lease is still held); a failure with `fallback` creates the next deliveries of the
+    fallback chain (D6) and wakes a worker for them."""
     if not outcomes:
         return 0
     now = timezone.now()
+    plain = {o.delivery.pk for o in outcomes if o.status == Status.SEND_SUCCESS and not o.fields}
+    others = [o for o in outcomes if o.delivery.pk not in plain]
     with transaction.atomic():
-        held = _held([o.delivery.pk for o in outcomes], worker)
-        for outcome in outcomes:
-            if outcome.delivery.pk not in held:
-                logger.warning(
-                    "Delivery %s: lease lost before its outcome (%s) was recorded", outcome.delivery.pk, outcome.status
-                )
-        plain = {
-            o.delivery.pk
-            for o in outcomes
-            if o.delivery.pk in held and o.status == Status.SEND_SUCCESS and not o.fields
-        }
+        recorded = 0
         if plain:
-            Delivery.objects.filter(pk__in=plain).update(
+            recorded = Delivery.objects.filter(pk__in=plain, lease_owner=worker, status=Status.READY_TO_SEND).update(
                 status=Status.SEND_SUCCESS, reason_code="", reason="", finished_at=now, lease_until=None
             )
-        for outcome in outcomes:
-            if outcome.delivery.pk in held and outcome.delivery.pk not in plain:
+        lost = set()
+        if recorded < len(plain):
+            lost = plain - set(
+                Delivery.objects.filter(
+                    pk__in=plain, lease_owner=worker, status=Status.SEND_SUCCESS, finished_at=now
+                ).values_list("pk", flat=True)
+            )
+        held = _held([o.delivery.pk for o in others], worker) if others else set()
+        for outcome in others:
+            if outcome.delivery.pk in held:
                 _record_one(outcome, now, wakeups)
-    return len(held)
+            else:
+                lost.add(outcome.delivery.pk)
+    statuses = {o.delivery.pk: o.status for o in outcomes}
+    for pk in sorted(lost):
+        logger.warning("Delivery %s: lease lost before its outcome (%s) was recorded", pk, statuses[pk])
+    return recorded + len(held)
 
 
 def _record_one(outcome: Outcome, now: datetime, wakeups: Wakeups) -> None:

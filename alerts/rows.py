@@ -9,7 +9,8 @@ was most of a request. These statements are written once here, from the models' 
 and column names, never spelled by hand, built once per database vendor). Rows read become model
 instances exactly as the ORM makes them (the same database and field converters, then
 `Model.from_db`); rows inserted get each field's pre_save and database value, as bulk_create sends
-them (no signals, as bulk_create). Everything else stays with the ORM."""
+them (no signals, as bulk_create). Everything else stays with the ORM, but for the worker's claim
+(alerts.dispatch), which reads the deliveries it leases with `select`."""
 
 from collections.abc import Callable, Sequence
 from functools import cache, wraps

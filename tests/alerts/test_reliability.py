@@ -62,7 +62,7 @@ def test_D8_a_backend_that_raises_still_ends_every_delivery(ws, settings):
     assert all("provider library crashed" in d.reason for d in primaries)
 
 
-def test_D8_worker_killed_mid_delivery_is_claimed_again_after_its_lease(ws, recording, settings):
+def test_D8_worker_killed_mid_delivery_is_claimed_again_after_its_lease(ws, recording, settings, caplog):
     alert = alert_accept(workspace=ws, title="t", recipients=["alice"], channels=["email"])
     (claimed,) = deliveries_claim(worker="dead-worker", limit=10)  # ...and the worker dies here
     assert deliveries_process(worker="second") == 0  # leased: nobody else may send it meanwhile
@@ -73,6 +73,32 @@ def test_D8_worker_killed_mid_delivery_is_claimed_again_after_its_lease(ws, reco
     # The dead worker's late answer is ignored: the outcome is recorded once.
     assert delivery_send(delivery_id=claimed, worker="dead-worker") == 0
     assert alert.deliveries.get().status == S.SEND_SUCCESS
+    assert f"Delivery {claimed}: lease lost before its outcome (SEND_SUCCESS) was recorded" in caplog.text
+
+
+def test_D8_the_claim_takes_the_earliest_due_first_and_leases_only_what_it_returns(ws, settings):
+    """D8: one statement picks, leases and reads back the claimed deliveries. It takes what fell
+    due first (then the lowest id), up to its limit, in that order; it counts the attempt and
+    leases for DELIVERY_LEASE_SECONDS; it leaves alone what is not yet due, leased by another
+    worker, or already final."""
+    alert = alert_accept(workspace=ws, title="t", recipients=["alice", "carol"], channels=["email", "sms"])
+    first, second, third, fourth = alert.deliveries.order_by("pk")
+    now = timezone.now()
+    due = {first.pk: now - timedelta(seconds=10), second.pk: now - timedelta(seconds=30)}
+    for pk, moment in due.items():
+        Delivery.objects.filter(pk=pk).update(next_attempt_at=moment)
+    Delivery.objects.filter(pk=third.pk).update(next_attempt_at=now + timedelta(hours=1))
+    Delivery.objects.filter(pk=fourth.pk).update(lease_owner="other", lease_until=now + timedelta(minutes=5))
+    assert deliveries_claim(worker="w", limit=1) == [second.pk]
+    Delivery.objects.filter(pk=second.pk).update(lease_owner="", lease_until=None)  # as a retry leaves it
+    assert deliveries_claim(worker="w", limit=10) == [second.pk, first.pk]
+    assert deliveries_claim(worker="w", limit=10) == []
+    leased = Delivery.objects.get(pk=second.pk)
+    assert leased.lease_owner == "w" and leased.attempts == 2
+    lease = (leased.lease_until - now).total_seconds()
+    assert settings.DELIVERY_LEASE_SECONDS - 5 < lease <= settings.DELIVERY_LEASE_SECONDS + 5
+    assert Delivery.objects.get(pk=fourth.pk).lease_owner == "other"
+    assert Delivery.objects.get(pk=third.pk).attempts == 0
 
 
 def test_D8_every_delivery_ends_in_exactly_one_final_status(ws, smtp, http_peer):
