@@ -84,12 +84,19 @@ def _claim_sql() -> str:
     table = rows.table(Delivery)
     pk, status, due = (rows.column(Delivery, name) for name in ("id", "status", "next_attempt_at"))
     owner, until, attempts = (rows.column(Delivery, name) for name in ("lease_owner", "lease_until", "attempts"))
-    skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    due_now = (
+        f"SELECT {pk} FROM {table} WHERE {status} = %s AND {due} <= %s"
+        f" AND ({until} IS NULL OR {until} < %s) ORDER BY {due}, {pk} LIMIT %s"
+    )
+    if connection.vendor == "postgresql":
+        # The ids as an array computed once, then one primary-key probe each: as `IN (SELECT …)`
+        # the planner may hash-join the picked ids against a scan of the whole history.
+        picked = f"= ANY(ARRAY({due_now} FOR UPDATE SKIP LOCKED))"
+    else:
+        picked = f"IN ({due_now})"
     return (
         f"UPDATE {table} SET {owner} = %s, {until} = %s, {attempts} = {attempts} + 1"
-        f" WHERE {pk} IN (SELECT {pk} FROM {table} WHERE {status} = %s AND {due} <= %s"
-        f" AND ({until} IS NULL OR {until} < %s) ORDER BY {due}, {pk} LIMIT %s{skip_locked})"
-        f" RETURNING {rows.columns(Delivery, table)}"
+        f" WHERE {pk} {picked} RETURNING {rows.columns(Delivery, table)}"
     )
 
 
