@@ -42,3 +42,40 @@ def test_C1_contacts_on_a_phone(javascript, browser_demo, browser, live_server, 
     nav_link.click()
     expect(page.locator("h1")).to_have_text("Alert History")
     context.close()
+
+
+def test_D10_alert_history_and_deliveries_on_a_phone(browser_demo, browser, live_server, shot):
+    """The alert history and an alert's deliveries on a phone: each alert and each delivery is a
+    card with every value under its label, inside the screen (they were ten-column tables that hid
+    the address, status and reason off to the side, and squeezed a title to one word a line)."""
+    from alerts.intake import alert_accept
+
+    ws = browser_demo["workspaces"]["demo_workspace"]
+    alert = alert_accept(
+        workspace=ws, title="Disk full on db-1", recipients=["alice", "bob"], channels=["email", "sms"]
+    )
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "owner")
+    page.fill("#id_password", "demo")
+    page.click(".signin button[type=submit]")
+    page.goto(f"{live_server.url}/workspaces/{ws.pk}/alert-history/")
+    title = page.locator(f'tr[data-alert="{alert.pk}"] a', has_text="Disk full on db-1")
+    box = title.bounding_box()
+    assert box["height"] < 30 and box["x"] + box["width"] <= 375, box  # one line, on the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(page, "history")
+
+    title.click()
+    expect(page.locator("h1")).to_contain_text("Disk full on db-1")
+    for delivery in alert.deliveries.all():
+        row = page.locator(f'tr[data-delivery="{delivery.pk}"]')
+        for cell in (row.locator("td[data-label]").nth(3), row.locator("td[data-label]").nth(5)):  # address, status
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert not serious(axe_violations(page))
+    shot(page, "deliveries")
+    context.close()
