@@ -113,12 +113,13 @@ def deliveries_process(
     worker = worker or worker_name()
     handled = 0
     pace = BatchPace()
+    recovery_at = None
     while limit is None or handled < limit:
         batch = pace.size() if limit is None else min(pace.size(), limit - handled)
         claimed = _claim(worker=worker, limit=batch)
         if not claimed:
             break
-        _schedule_recovery(wakeups)
+        recovery_at = _recovery_schedule(wakeups, recovery_at, timezone.now())
         started = time.monotonic()
         _batch_send(_related_load(claimed), worker, wakeups)
         pace.note(len(claimed), time.monotonic() - started)
@@ -344,6 +345,20 @@ def _record_one(outcome: Outcome, now: datetime, wakeups: Wakeups) -> None:
             transaction.on_commit(wakeups.now)
 
 
-def _schedule_recovery(wakeups: Wakeups) -> None:
-    """If this worker dies mid-batch, a worker woken when its leases expire claims the rest again."""
-    wakeups.at(timezone.now() + timedelta(seconds=settings.DELIVERY_LEASE_SECONDS + 1))
+# If this worker dies, the leases of its batch expire and a wake-up at that moment claims the rest
+# again. One wake-up serves every batch claimed within RECOVERY_SLACK_SHARE of a lease before it:
+# a storm asks for one every few seconds instead of one per batch (each a stored task that runs
+# later, mostly to find nothing), and a recovery comes at most that much after the leases expire.
+RECOVERY_SLACK_SHARE = 0.1
+
+
+def _recovery_schedule(wakeups: Wakeups, scheduled: datetime | None, now: datetime) -> datetime:
+    """Ask for a worker when the leases of a batch claimed `now` expire, unless the wake-up
+    `scheduled` for an earlier batch comes after they do; returns the wake-up that covers it."""
+    lease = settings.DELIVERY_LEASE_SECONDS
+    expiry = now + timedelta(seconds=lease)
+    if scheduled is not None and scheduled >= expiry:
+        return scheduled
+    moment = expiry + timedelta(seconds=max(1.0, lease * RECOVERY_SLACK_SHARE))
+    wakeups.at(moment)
+    return moment
