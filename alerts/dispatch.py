@@ -71,7 +71,7 @@ def _claim(*, worker: str, limit: int) -> list[Delivery]:
         rows.value(Delivery, "lease_until", now),
         limit,
     ]
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # one statement: nothing to roll back to inside a batch's claim
         claimed = [row[0] for row in rows.select(_claim_sql(), params, Delivery)]
     claimed.sort(key=lambda delivery: (delivery.next_attempt_at, delivery.pk))  # RETURNING keeps no order
     return claimed
@@ -116,12 +116,12 @@ def deliveries_process(
     recovery_at = None
     while limit is None or handled < limit:
         batch = pace.size() if limit is None else min(pace.size(), limit - handled)
-        claimed = _claim(worker=worker, limit=batch)
+        claimed, units = _batch_claim(worker=worker, limit=batch)
         if not claimed:
             break
         recovery_at = _recovery_schedule(wakeups, recovery_at, timezone.now())
         started = time.monotonic()
-        _batch_send(_related_load(claimed), worker, wakeups)
+        _batch_send(claimed, worker, wakeups, units)
         pace.note(len(claimed), time.monotonic() - started)
         handled += len(claimed)
         between_batches()
@@ -168,6 +168,16 @@ def _related_load(deliveries: list[Delivery]) -> list[Delivery]:
     return deliveries
 
 
+def _batch_claim(*, worker: str, limit: int) -> tuple[list[Delivery], dict[int, bool]]:
+    """Claim a batch (_claim), load its alerts and workspaces, and take the daily-limit units its
+    direct text messages and calls need (_units_grant), in one transaction: the rows just leased
+    are this worker's until it commits, so the units need no second look at the leases."""
+    with transaction.atomic():
+        claimed = _related_load(_claim(worker=worker, limit=limit))
+        units = _units_grant([d for d in claimed if _needs_unit(d)])
+    return claimed, units
+
+
 def delivery_send(*, delivery_id: int, worker: str, wakeups: Wakeups = NO_WAKEUPS) -> int:
     """Send one claimed delivery and record its outcome (if `worker` still holds its lease)."""
     return _batch_send(_related_load([Delivery.objects.get(pk=delivery_id)]), worker, wakeups)
@@ -186,12 +196,15 @@ class Outcome:
     fields: dict[str, str] = field(default_factory=dict)
 
 
-def _batch_send(deliveries: list[Delivery], worker: str, wakeups: Wakeups) -> int:
+def _batch_send(
+    deliveries: list[Delivery], worker: str, wakeups: Wakeups, units: dict[int, bool] | None = None
+) -> int:
     """Send claimed deliveries one by one, then record every outcome in one transaction; returns
     how many outcomes were recorded (a delivery whose lease was lost meanwhile is left alone).
+    `units` are those taken with the claim (_batch_claim); without them, they are taken here.
 
-    The units of the daily limit (one transaction per account, region and channel) and the
-    outcomes cost a few statements for the whole batch instead of a few transactions per delivery.
+    The units of the daily limit and the outcomes cost a few statements for the whole batch
+    instead of a few transactions per delivery.
     The price: a worker killed between its sends and the recording sends up to one batch again
     once its leases expire (BatchPace keeps a batch within a quarter of the lease), where it used
     to be one delivery. Delivery was at least once before and still is."""
@@ -199,10 +212,8 @@ def _batch_send(deliveries: list[Delivery], worker: str, wakeups: Wakeups) -> in
         w.workspace_id: w
         for w in WorkspaceWebhook.objects.filter(workspace_id__in={d.alert.workspace_id for d in deliveries})
     }
-    units = _units_take(
-        [d for d in deliveries if d.route != Delivery.Route.WEBHOOK and d.channel in LIMITED and not d.unit_taken],
-        worker,
-    )
+    if units is None:
+        units = _units_take([d for d in deliveries if _needs_unit(d)], worker)
     outcomes = []
     texts: dict = {}  # rendered once per alert, language and channel (alert_message)
     for delivery in deliveries:
@@ -256,28 +267,42 @@ def _held(ids: list[int], worker: str, **conditions: object) -> set[int]:
     return set(held.values_list("pk", flat=True))
 
 
+def _needs_unit(delivery: Delivery) -> bool:
+    """D9: a direct text message or call that has not taken its unit of the day's allowance yet."""
+    return delivery.route != Delivery.Route.WEBHOOK and delivery.channel in LIMITED and not delivery.unit_taken
+
+
 def _units_take(deliveries: list[Delivery], worker: str) -> dict[int, bool | None]:
-    """D9: a direct text message or call takes one unit of the day's allowance exactly once. The
-    units and the deliveries' marks that they were taken are written in one transaction (per
-    account, region and channel), so a delivery claimed again after a crash, or retried, never
-    takes a second one. By delivery id: True when taken, False over the limit, None when this
-    worker no longer holds the lease."""
+    """The units of deliveries claimed earlier (_units_grant), for those whose lease `worker` still
+    holds; None for the others."""
+    with transaction.atomic():
+        held = _held([d.pk for d in deliveries], worker, unit_taken=False)
+        result: dict[int, bool | None] = {d.pk: None for d in deliveries if d.pk not in held}
+        result.update(_units_grant([d for d in deliveries if d.pk in held]))
+    return result
+
+
+def _units_grant(deliveries: list[Delivery]) -> dict[int, bool]:
+    """D9: a direct text message or call takes one unit of the day's allowance exactly once. Run in
+    the transaction that holds the deliveries' rows: the units (per account, region and channel)
+    and the deliveries' marks that they were taken are committed together, so a delivery claimed
+    again after a crash, or retried, never takes a second one. By delivery id: True when taken,
+    False over the limit."""
     groups: dict[tuple, list[Delivery]] = {}
     for delivery in deliveries:
         workspace = delivery.alert.workspace
         groups.setdefault((workspace.account_id, workspace.region_id, delivery.channel), []).append(delivery)
-    result: dict[int, bool | None] = {}
-    for (account_id, region_id, channel), group in groups.items():
-        with transaction.atomic():
-            held = _held([d.pk for d in group], worker, unit_taken=False)
-            waiting = [d.pk for d in group if d.pk in held]
-            granted = limit_take(account_id=account_id, region_id=region_id, channel=channel, count=len(waiting))
-            taken = set(waiting[:granted])
-            if taken:
-                Delivery.objects.filter(pk__in=taken).update(unit_taken=True)
-        for delivery in group:
-            result[delivery.pk] = None if delivery.pk not in held else delivery.pk in taken
-            delivery.unit_taken = delivery.pk in taken
+    result: dict[int, bool] = {}
+    taken: set[int] = set()
+    # The counters in one order for every worker: two batches that lock the same counters never
+    # wait for each other in a circle (PostgreSQL would abort one as deadlocked).
+    for (account_id, region_id, channel), group in sorted(groups.items()):
+        granted = limit_take(account_id=account_id, region_id=region_id, channel=channel, count=len(group))
+        taken.update(d.pk for d in group[:granted])
+    if taken:
+        Delivery.objects.filter(pk__in=taken).update(unit_taken=True)
+    for delivery in deliveries:
+        result[delivery.pk] = delivery.unit_taken = delivery.pk in taken
     return result
 
 

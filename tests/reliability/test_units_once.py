@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.dispatch import _unit_take, deliveries_claim, deliveries_process
+from alerts.dispatch import _batch_claim, _unit_take, deliveries_claim, deliveries_process
 from alerts.intake import alert_accept
 from alerts.limits import alert_limit_set, usage_summary
 from alerts.models import Alert, Delivery, Membership, UsageCounter
@@ -82,3 +82,32 @@ def test_I3_eight_simultaneous_test_message_clicks_send_exactly_the_limit(settin
     answers = race_many(8, click)
     assert answers == [302] * 8
     assert Alert.objects.filter(source="test").count() == settings.TEST_MESSAGE_LIMIT == 3
+
+
+def test_D9_D8_units_are_taken_with_the_claim_and_survive_a_crash_before_sending(ws, sms_outbox):
+    """The claim of a batch, its alerts and its units are one transaction: a worker that dies right
+    after it has spent its units, and the worker that claims the batch again spends none."""
+    alert_limit_set(account=ws.account, region=ws.region, max_sms_per_day=3, max_voice_per_day=None)
+    alert = alert_accept(workspace=ws, title="t", recipients=_texters(ws, 5), channels=["sms"])
+    claimed, units = _batch_claim(worker="dies", limit=100)  # ...and the worker dies here
+    assert len(claimed) == 5 and sorted(units.values()) == [False, False, True, True, True]
+    assert usage_summary(account=ws.account, region=ws.region)["sms"]["today"] == 3
+    Delivery.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
+    deliveries_process(worker="second")
+    statuses = sorted(alert.deliveries.values_list("status", flat=True))
+    assert statuses == [S.SEND_OVERLIMIT] * 2 + [S.SEND_SUCCESS] * 3
+    assert len(sms_outbox) == 3 and usage_summary(account=ws.account, region=ws.region)["sms"]["today"] == 3
+
+
+def test_D9_a_batch_takes_its_counters_in_one_order_whatever_order_its_deliveries_came_in(ws, monkeypatch):
+    """Two workers whose batches hold the same counters lock them in the same order, so neither
+    waits for the other in a circle (on PostgreSQL one would be aborted as deadlocked)."""
+    import alerts.dispatch as dispatch
+
+    alert = alert_accept(workspace=ws, title="t", recipients=["alice"], channels=["voice", "sms"])
+    deliveries = list(alert.deliveries.select_related("alert__workspace").order_by("-channel"))  # voice, then sms
+    assert [d.channel for d in deliveries] == ["voice", "sms"]
+    order = []
+    monkeypatch.setattr(dispatch, "limit_take", lambda *, channel, count, **kw: order.append(channel) or count)
+    dispatch._units_grant(deliveries)
+    assert order == sorted(order) == ["sms", "voice"]
