@@ -11,7 +11,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -196,7 +196,9 @@ class Outcome:
     fields: dict[str, str] = field(default_factory=dict)
 
 
-def _batch_send(deliveries: list[Delivery], worker: str, wakeups: Wakeups, units: dict[int, bool] | None = None) -> int:
+def _batch_send(
+    deliveries: list[Delivery], worker: str, wakeups: Wakeups, units: Mapping[int, bool | None] | None = None
+) -> int:
     """Send claimed deliveries one by one, then record every outcome in one transaction; returns
     how many outcomes were recorded (a delivery whose lease was lost meanwhile is left alone).
     `units` are those taken with the claim (_batch_claim); without them, they are taken here.
