@@ -43,15 +43,6 @@ def test_D8_the_claim_reads_the_index_of_deliveries_ready_to_send_and_never_the_
 
 
 @pytest.mark.django_db
-def test_D8_deliveries_leave_room_on_their_pages_for_the_versions_sending_writes():
-    """A unit mark is then written beside its row, without new index entries (alerts/0011)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [Delivery._meta.db_table])
-        (options,) = cursor.fetchone()
-    assert "fillfactor=80" in (options or []), options
-
-
-@pytest.mark.django_db
 def test_D8_only_deliveries_ready_to_send_are_in_the_claims_index():
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'delivery_due'")
