@@ -11,15 +11,21 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 PHONE = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touch": True}
 
 
-@pytest.mark.parametrize("javascript", [True, False])
-def test_C1_contacts_on_a_phone(javascript, browser_demo, browser, live_server, shot):
-    context = browser.new_context(**PHONE, java_script_enabled=javascript)
+def phone_signed_in(browser, live_server, username, **options):
+    """A new phone-sized browser context, signed in as `username` with the demo password."""
+    context = browser.new_context(**PHONE, **options)
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "dw-admin")
+    page.fill("#id_username", username)
     page.fill("#id_password", "demo")
     page.click(".signin button[type=submit]")
+    return context, page
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_C1_contacts_on_a_phone(javascript, browser_demo, browser, live_server, shot):
+    context, page = phone_signed_in(browser, live_server, "dw-admin", java_script_enabled=javascript)
     page.click("text=Go to Management Center")
     expect(page.locator("h1")).to_have_text("Alert Contacts")
 
@@ -54,13 +60,7 @@ def test_D10_alert_history_and_deliveries_on_a_phone(browser_demo, browser, live
     alert = alert_accept(
         workspace=ws, title="Disk full on db-1", recipients=["alice", "bob"], channels=["email", "sms"]
     )
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "owner")
-    page.fill("#id_password", "demo")
-    page.click(".signin button[type=submit]")
+    context, page = phone_signed_in(browser, live_server, "owner")
     page.goto(f"{live_server.url}/workspaces/{ws.pk}/alert-history/")
     title = page.locator(f'tr[data-alert="{alert.pk}"] a', has_text="Disk full on db-1")
     box = title.bounding_box()
